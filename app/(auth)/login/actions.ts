@@ -1,0 +1,78 @@
+"use server";
+
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { authMode, SESSION_COOKIE, SESSION_TTL_SECONDS } from "@/lib/auth/config";
+import { signSession } from "@/lib/auth/jwt";
+import { checkPassword } from "@/lib/auth/sign-in";
+import { supabaseServerClient } from "@/lib/auth/supabase";
+import { isUnavailable } from "@/lib/db";
+import { requestLogger } from "@/lib/log";
+
+const SignInSchema = z.object({
+  email: z.email("Enter a valid email address").max(254),
+  password: z.string().min(1, "Enter your password").max(200),
+  next: z.string().max(500).optional(),
+});
+
+export interface SignInState {
+  error?: string;
+  email?: string;
+}
+
+// Only same-site relative paths: never redirect to another origin after sign-in.
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+export async function signIn(_prev: SignInState, form: FormData): Promise<SignInState> {
+  const log = requestLogger((await headers()).get("x-request-id"));
+  const parsed = SignInSchema.safeParse({ email: form.get("email"), password: form.get("password"), next: form.get("next") ?? undefined });
+  const email = String(form.get("email") ?? "");
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid input", email };
+
+  if (authMode() === "supabase") {
+    const supabase = await supabaseServerClient();
+    const { error } = await supabase.auth.signInWithPassword({ email: parsed.data.email, password: parsed.data.password });
+    if (error) return { error: error.status === 429 ? "Too many attempts. Wait a minute and try again." : "Incorrect email or password.", email };
+    redirect(safeNext(parsed.data.next));
+  }
+
+  let result;
+  try {
+    result = await checkPassword(parsed.data.email, parsed.data.password);
+  } catch (e) {
+    if (isUnavailable(e)) return { error: "The database is unreachable right now. Try again in a few seconds.", email };
+    throw e;
+  }
+  if (!result.ok) {
+    log.info({ reason: result.reason }, "sign-in refused");
+    if (result.reason === "throttled") {
+      return { error: `Too many failed attempts. Try again in ${result.retryAfterSeconds} s.`, email };
+    }
+    // Same message whether or not the email exists.
+    return { error: "Incorrect email or password.", email };
+  }
+  const token = await signSession(result.user);
+  const store = await cookies();
+  store.set(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: process.env.NODE_ENV === "production" && process.env.INSECURE_COOKIES !== "true",
+    path: "/",
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  log.info({ user: result.user.id }, "signed in");
+  redirect(safeNext(parsed.data.next));
+}
+
+export async function signOut(): Promise<void> {
+  if (authMode() === "supabase") {
+    const supabase = await supabaseServerClient();
+    await supabase.auth.signOut();
+  } else {
+    (await cookies()).delete(SESSION_COOKIE);
+  }
+  redirect("/login");
+}

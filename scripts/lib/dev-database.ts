@@ -1,0 +1,15 @@
+// The development database: DATABASE_URL when set (a Supabase project, a local
+// Postgres service), otherwise the embedded Postgres under .data/postgres.
+import { ensureDatabase, startEmbedded } from "./embedded-db";
+
+export const DEV_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54322);
+export const DEV_DB = "rollout_console";
+
+export async function resolveDevDatabase(log: (m: string) => void): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+  }
+  const pg = await startEmbedded({ dir: "postgres", port: DEV_PORT, log });
+  await ensureDatabase(pg.adminUrl("postgres"), DEV_DB);
+  return { url: pg.adminUrl(DEV_DB), embedded: true, stop: pg.stop };
+}

@@ -1,0 +1,33 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const alias = {
+  "@": path.resolve(import.meta.dirname),
+  // Next.js enforces server-only at build time; under Vitest it is a no-op.
+  "server-only": path.resolve(import.meta.dirname, "tests/helpers/server-only.ts"),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts", "clients/**/*.test.ts"], environment: "node" },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Files share one database; each creates its own rows. Two workers fit 2 cores.
+          maxWorkers: 2,
+          globalSetup: ["tests/helpers/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
