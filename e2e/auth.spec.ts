@@ -1,0 +1,59 @@
+import { expect, loginAs, shot, test, USERS, DEMO_PASSWORD } from "./fixtures";
+
+test.describe("sign-in", () => {
+  test("a signed-out visitor is sent to sign-in, and back after signing in", async ({ page }) => {
+    await page.goto("/audit");
+    await expect(page).toHaveURL(/\/login\?next=%2Faudit/);
+    await shot(page, "login");
+    await page.getByLabel("Email").fill(USERS.viewer);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/audit$/);
+  });
+
+  test("a wrong password is refused with a message that does not reveal whether the email exists", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(USERS.operator);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator("form [role=alert]")).toHaveText("Incorrect email or password.");
+    await page.getByLabel("Email").fill("nobody@example.com");
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator("form [role=alert]")).toHaveText("Incorrect email or password.");
+    await shot(page, "login-refused");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  for (const role of ["admin", "operator", "viewer"] as const) {
+    test(`${role} lands on the overview with the seeded workspaces and stages`, async ({ page }) => {
+      await loginAs(page, role);
+      await expect(page.getByTestId("current-user")).toHaveText(USERS[role]);
+      await expect(page.getByText(role, { exact: true }).first()).toBeVisible();
+      const rows = page.getByTestId("overview-row");
+      await expect(rows).toHaveCount(24);
+      // Canaries first, with their stage number and name.
+      await expect(rows.first()).toContainText("canary");
+      await expect(page.getByRole("columnheader", { name: "Lead-centric CRM" })).toBeVisible();
+      await expect(page.getByRole("columnheader", { name: "AI pipeline v2" })).toBeVisible();
+      await expect(rows.filter({ hasText: "Acme Internal" })).toContainText("Full lead-centric");
+      await shot(page, `overview-${role}`);
+    });
+  }
+
+  test("search filters workspaces by name", async ({ page }) => {
+    await loginAs(page, "viewer");
+    await page.getByRole("searchbox", { name: "Search workspaces" }).fill("globex");
+    await page.getByRole("searchbox", { name: "Search workspaces" }).press("Enter");
+    await expect(page.getByTestId("overview-row")).toHaveCount(1);
+    await expect(page.getByTestId("overview-row")).toContainText("Globex Corporation");
+  });
+
+  test("sign-out ends the session", async ({ page }) => {
+    await loginAs(page, "operator");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+  });
+});
