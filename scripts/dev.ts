@@ -70,7 +70,7 @@ async function shutdown(code = 0) {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
-if (prod && !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
+if (prod && !existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID"))) {
   say("building the app (first production start)…");
   await new Promise<void>((resolve, reject) => {
     const b = spawn(bin("next"), ["build"], { cwd: ROOT, env, stdio: "inherit" });

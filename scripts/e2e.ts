@@ -51,7 +51,7 @@ function run(cmd: string, args: string[], extraEnv: Record<string, string> = {})
   });
 }
 
-if (!(process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, ".next", "BUILD_ID")))) {
+if (!(process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID")))) {
   say("building the app");
   const code = await run(bin("next"), ["build"]);
   if (code !== 0) process.exit(code);
