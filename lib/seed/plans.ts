@@ -28,7 +28,8 @@ export const DEMO_PLANS: PlanDef[] = [
     description: "Move workspaces from contact-centric records to leads: dual write first, then the new UI, then many leads per contact.",
     stages: [
       { key: "existing-only", name: "Existing only", description: "Contacts as today; no lead records are written.", ...noGate },
-      { key: "dual-write", name: "Dual write", description: "Creating a contact also creates a lead; the UI is unchanged. Verify counts match.", minSoakMinutes: 60, minSamples: 200, maxErrorRate: 0.01, maxP95Ratio: 1.3, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 5 },
+      // Entering the first stage cannot be judged on the new variant (it has no traffic yet).
+      { key: "dual-write", name: "Dual write", description: "Creating a contact also creates a lead; the UI is unchanged. Verify counts match.", minSoakMinutes: 0, minSamples: 0, maxErrorRate: null, maxP95Ratio: null, maxOpenCriticalAlerts: 0, maxNegativeFeedback: null },
       { key: "lead-ui", name: "Lead tracking UI", description: "The lead tracking screens are visible; contacts remain the source of truth.", minSoakMinutes: 24 * 60, minSamples: 500, maxErrorRate: 0.01, maxP95Ratio: 1.2, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 3 },
       { key: "multi-lead", name: "Multiple leads per contact", description: "A contact may own several leads; reports read from leads.", minSoakMinutes: 48 * 60, minSamples: 1000, maxErrorRate: 0.01, maxP95Ratio: 1.2, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 3 },
       { key: "full", name: "Full lead-centric", description: "The lead-centric experience everywhere; the old contact views are retired.", minSoakMinutes: 72 * 60, minSamples: 2000, maxErrorRate: 0.005, maxP95Ratio: 1.1, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 2 },
@@ -40,7 +41,7 @@ export const DEMO_PLANS: PlanDef[] = [
     description: "Replace the enrichment pipeline with the new model chain: shadow first, then 10 %, 50 % and 100 % of traffic.",
     stages: [
       { key: "old-only", name: "Old pipeline only", description: "All requests go to the current pipeline.", ...noGate },
-      { key: "shadow", name: "Shadow mode", description: "The new pipeline runs on a copy of traffic; its answers are logged and compared, never shown.", minSoakMinutes: 30, minSamples: 100, maxErrorRate: 0.05, maxP95Ratio: null, maxOpenCriticalAlerts: 0, maxNegativeFeedback: null },
+      { key: "shadow", name: "Shadow mode", description: "The new pipeline runs on a copy of traffic; its answers are logged and compared, never shown.", minSoakMinutes: 0, minSamples: 0, maxErrorRate: null, maxP95Ratio: null, maxOpenCriticalAlerts: 0, maxNegativeFeedback: null },
       { key: "pct-10", name: "10 % traffic", description: "One request in ten is answered by the new pipeline (hashed by user).", minSoakMinutes: 24 * 60, minSamples: 500, maxErrorRate: 0.01, maxP95Ratio: 1.2, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 3 },
       { key: "pct-50", name: "50 % traffic", description: "Half of the requests use the new pipeline.", minSoakMinutes: 48 * 60, minSamples: 1000, maxErrorRate: 0.01, maxP95Ratio: 1.2, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 3 },
       { key: "full", name: "100 % new pipeline", description: "Every request uses the new pipeline; the old one stays warm for rollback.", minSoakMinutes: 48 * 60, minSamples: 2000, maxErrorRate: 0.01, maxP95Ratio: 1.1, maxOpenCriticalAlerts: 0, maxNegativeFeedback: 2 },

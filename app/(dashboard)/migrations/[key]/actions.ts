@@ -1,0 +1,53 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { defineAction, ExpectedError } from "@/lib/actions/client";
+import { asUser } from "@/lib/db";
+import { emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
+
+const key = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
+
+const WaveSchema = z
+  .object({
+    migration: key,
+    fromStage: z.number().int().min(0).max(49),
+    percent: z.number().gt(0, "more than 0 %").max(100, "at most 100 %").optional(),
+    count: z.number().int().min(1).max(100_000).optional(),
+    reason: z.string().trim().max(2000).default(""),
+  })
+  .refine((v) => (v.percent === undefined) !== (v.count === undefined), { message: "give a percentage or a count, not both", path: ["percent"] });
+
+/** Exactly which workspaces a wave would move and which fail their gate; writes nothing. */
+export const previewWave = defineAction({ name: "previewWave", schema: WaveSchema, role: "viewer" }, async (input, { session }) =>
+  asUser(session.claims, async (tx) => {
+    const migrationId = await resolveMigration(tx, input.migration);
+    return wave(tx, { migrationId, fromStage: input.fromStage, percent: input.percent, count: input.count, reason: input.reason, dryRun: true });
+  }),
+);
+
+export const applyWave = defineAction({ name: "applyWave", schema: WaveSchema, role: "operator" }, async (input, { session }) => {
+  const result = await asUser(session.claims, async (tx) => {
+    const migrationId = await resolveMigration(tx, input.migration);
+    return wave(tx, { migrationId, fromStage: input.fromStage, percent: input.percent, count: input.count, reason: input.reason, dryRun: false });
+  });
+  revalidatePath(`/migrations/${input.migration}`);
+  revalidatePath("/");
+  return result;
+});
+
+const StopSchema = z.object({
+  migration: key,
+  confirmation: z.string().trim(),
+  reason: z.string().trim().min(3, "say why (at least 3 characters)").max(2000),
+});
+
+export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopSchema, role: "operator" }, async (input, { session }) => {
+  if (input.confirmation !== input.migration) {
+    throw new ExpectedError(`Type the migration key “${input.migration}” to confirm the emergency stop.`);
+  }
+  const result = await asUser(session.claims, async (tx) => stop(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
+  revalidatePath(`/migrations/${input.migration}`);
+  revalidatePath("/");
+  return result;
+});

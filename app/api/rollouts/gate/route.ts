@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { apiError } from "@/lib/api/http";
+import { withSessionRoute } from "@/lib/api/session-route";
+import { asUser } from "@/lib/db";
+import { mapError } from "@/lib/actions/client";
+import { resolveRollout } from "@/lib/rollouts/transitions";
+
+export const dynamic = "force-dynamic";
+
+const Query = z.object({
+  workspace: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  migration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
+});
+
+// The next stage's gate, evaluated now, for the live checklist on the workspace page.
+export async function GET(request: Request) {
+  const url = new URL(request.url);
+  const q = Query.safeParse({ workspace: url.searchParams.get("workspace"), migration: url.searchParams.get("migration") });
+  if (!q.success) return apiError(400, "Query needs ?workspace=<slug>&migration=<key>");
+  return withSessionRoute(async (session) => {
+    try {
+      const report = await asUser(session.claims, async (tx) => {
+        const ids = await resolveRollout(tx, q.data.workspace, q.data.migration);
+        const [{ last }] = await tx<{ last: number }[]>`select max(position)::int as last from public.migration_stages where migration_id = ${ids.migrationId}`;
+        const [{ stage }] = await tx<{ stage: number }[]>`select stage from public.workspace_rollouts where workspace_id = ${ids.workspaceId} and migration_id = ${ids.migrationId}`;
+        if (stage >= last) return null;
+        const [{ r }] = await tx`select public.evaluate_gate(${ids.workspaceId}, ${ids.migrationId}) as r`;
+        return r;
+      });
+      return Response.json({ report }, { headers: { "Cache-Control": "no-store" } });
+    } catch (e) {
+      const msg = mapError(e);
+      if (msg) return apiError(404, msg);
+      throw e;
+    }
+  });
+}

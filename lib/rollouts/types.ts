@@ -1,0 +1,86 @@
+// Shapes shared by the rollout pages, actions and components.
+export type RolloutStatus = "active" | "paused" | "rolled_back";
+export type TransitionKind = "advance" | "rollback" | "auto_rollback" | "emergency_stop" | "override" | "pause" | "resume" | "enroll";
+
+export interface GateCheck {
+  check: string;
+  label: string;
+  observed: number | null;
+  threshold: number;
+  unit: string;
+  comparator: ">=" | "<=";
+  status: "pass" | "fail" | "no_data";
+  observed_old?: number | null;
+  observed_new?: number | null;
+}
+
+export interface GateReport {
+  passed: boolean;
+  from_stage: number;
+  target_stage: number;
+  target_stage_key: string;
+  target_stage_name: string;
+  window_from: string;
+  window_to: string;
+  evaluated_at: string;
+  checks: GateCheck[];
+  overridden?: boolean;
+  wave?: boolean;
+  seeded?: boolean;
+}
+
+export interface StageRow {
+  position: number;
+  key: string;
+  name: string;
+  description: string;
+  minSoakMinutes: number;
+  minSamples: number;
+  maxErrorRate: number | null;
+  maxP95Ratio: number | null;
+  maxOpenCriticalAlerts: number | null;
+  maxNegativeFeedback: number | null;
+}
+
+export interface TransitionRow {
+  id: string;
+  fromStage: number;
+  toStage: number;
+  kind: TransitionKind;
+  statusAfter: RolloutStatus;
+  actorEmail: string | null;
+  reason: string;
+  gateReport: GateReport | null;
+  createdAt: string;
+}
+
+export interface WaveItem {
+  workspace_id: string;
+  slug: string;
+  name: string;
+  is_canary?: boolean;
+  message?: string;
+  reason?: string;
+}
+
+export interface WaveResult {
+  dry_run: boolean;
+  from_stage: number;
+  to_stage: number;
+  population: number;
+  already_past: number;
+  wanted: number;
+  moved: WaveItem[];
+  failed: WaveItem[];
+  skipped: WaveItem[];
+}
+
+export interface AdvanceResult {
+  ok: boolean;
+  transition_id?: string;
+  from_stage?: number;
+  to_stage?: number;
+  kind?: TransitionKind;
+  report?: GateReport;
+  message?: string;
+}
