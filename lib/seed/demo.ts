@@ -2,6 +2,7 @@
 // field notes, and 30 days of stage history. Seeds only an empty database.
 import bcrypt from "bcryptjs";
 import type postgres from "postgres";
+import { seedDemoFlags } from "./flags";
 import { DEMO_PASSWORD, DEMO_PLANS, DEMO_USERS, DEMO_WORKSPACES } from "./plans";
 import { rng } from "./random";
 
@@ -98,6 +99,7 @@ export async function seedDemo(sql: Sql, opts: { now?: Date } = {}): Promise<{ w
       }
     }
   });
+  await seedDemoFlags(sql);
   return { workspaces: DEMO_WORKSPACES.length, transitions };
 }
 
