@@ -1,0 +1,102 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { LiveRefresh } from "@/components/live-refresh";
+import { StageAreaChart } from "@/components/rollout/stage-area-chart";
+import { StatusBadge } from "@/components/rollout/stage-badge";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { Table, Td, Th } from "@/components/ui/table";
+import { RelativeTime } from "@/components/ui/time";
+import { requireSession, roleAtLeast } from "@/lib/auth/session";
+import { asUser } from "@/lib/db";
+import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
+import { EmergencyStop } from "./emergency-stop";
+import { WavePanel } from "./wave-panel";
+
+export const dynamic = "force-dynamic";
+
+function Health({ status, open, critical }: { status: string; open: number; critical: number }) {
+  if (critical > 0) return <Badge tone="red">{critical} critical alert{critical > 1 ? "s" : ""}</Badge>;
+  if (open > 0) return <Badge tone="amber">{open} open alert{open > 1 ? "s" : ""}</Badge>;
+  if (status === "paused") return <Badge tone="amber">paused</Badge>;
+  return <Badge tone="green">healthy</Badge>;
+}
+
+export default async function MigrationPage({ params }: { params: Promise<{ key: string }> }) {
+  const session = await requireSession();
+  const { key } = await params;
+  const data = await asUser(session.claims, async (tx) => {
+    const migration = await getMigration(tx, key);
+    if (!migration) return null;
+    const [workspaces, history] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id)]);
+    return { migration, workspaces, history };
+  });
+  if (!data) notFound();
+  const { migration, workspaces, history } = data;
+  const counts: Record<number, number> = {};
+  for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
+  const canOperate = roleAtLeast(session.role, "operator");
+
+  return (
+    <div className="mx-auto max-w-7xl space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <nav className="text-xs text-slate-500" aria-label="Breadcrumb">
+            <Link href="/migrations" className="hover:text-slate-800">Migrations</Link> / <span>{migration.key}</span>
+          </nav>
+          <h1 className="mt-1 text-xl font-semibold text-slate-900">{migration.name}</h1>
+          <p className="mt-1 max-w-3xl text-sm text-slate-500">{migration.description}</p>
+        </div>
+        <div className="flex items-center gap-4">
+          <LiveRefresh query={`migration=${encodeURIComponent(migration.key)}`} />
+          <EmergencyStop migration={migration.key} name={migration.name} canOperate={canOperate} />
+        </div>
+      </div>
+
+      <Card>
+        <CardHeader title="Rollout over time" description="Workspaces per stage at the end of each day, last 30 days." />
+        <CardBody>
+          <StageAreaChart data={history} stages={migration.stages} />
+        </CardBody>
+      </Card>
+
+      <Card>
+        <CardHeader title="Advance a wave" description="Move a share of the workspaces at one stage to the next. Workspaces whose gate fails are reported, not moved." />
+        <CardBody>
+          <WavePanel migration={migration.key} stages={migration.stages.map((s) => ({ position: s.position, name: s.name }))} counts={counts} canOperate={canOperate} />
+        </CardBody>
+      </Card>
+
+      <Card>
+        <CardHeader title={`Workspaces (${workspaces.length})`} description="In wave order: canaries first, then the fixed order waves follow." />
+        <Table>
+          <thead>
+            <tr>
+              <Th>#</Th>
+              <Th>Workspace</Th>
+              <Th>Stage</Th>
+              <Th>Status</Th>
+              <Th>Health</Th>
+              <Th>In stage since</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {workspaces.map((w, i) => (
+              <tr key={w.workspaceId} data-testid="migration-workspace">
+                <Td className="font-mono text-xs text-slate-400">{i + 1}</Td>
+                <Td>
+                  <Link href={`/workspaces/${w.slug}?m=${migration.key}`} className="font-medium text-slate-900 hover:text-brand-700">{w.name}</Link>
+                  {w.isCanary ? <Badge tone="violet" className="ml-2">canary</Badge> : null}
+                </Td>
+                <Td><span className="font-mono text-xs text-slate-500">{w.stage}</span> {migration.stages[w.stage]?.name}</Td>
+                <Td><StatusBadge status={w.status} /></Td>
+                <Td><Health status={w.status} open={w.openAlerts} critical={w.criticalAlerts} /></Td>
+                <Td className="text-slate-500"><RelativeTime date={w.enteredAt} /></Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      </Card>
+    </div>
+  );
+}

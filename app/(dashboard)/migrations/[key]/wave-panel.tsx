@@ -1,0 +1,102 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Input, Label, Select } from "@/components/ui/input";
+import type { WaveResult } from "@/lib/rollouts/types";
+import { applyWave, previewWave } from "./actions";
+
+const STEPS = [1, 10, 25, 50, 100];
+
+/** Advance a wave: pick the stage and a percentage, preview exactly who moves, then apply. */
+export function WavePanel({ migration, stages, counts, canOperate }: { migration: string; stages: { position: number; name: string }[]; counts: Record<number, number>; canOperate: boolean }) {
+  const router = useRouter();
+  const firstWithWorkspaces = stages.find((s) => s.position < stages.length - 1 && (counts[s.position] ?? 0) > 0)?.position ?? 0;
+  const [fromStage, setFromStage] = useState(firstWithWorkspaces);
+  const [percent, setPercent] = useState(10);
+  const [reason, setReason] = useState("");
+  const [preview, setPreview] = useState<WaveResult | null>(null);
+  const [applied, setApplied] = useState<WaveResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, start] = useTransition();
+  const next = stages.find((s) => s.position === fromStage + 1);
+
+  function run(kind: "preview" | "apply") {
+    setError(null);
+    start(async () => {
+      const input = { migration, fromStage, percent, reason };
+      const r = kind === "preview" ? await previewWave(input) : await applyWave(input);
+      if ("error" in r) return setError(r.error);
+      if (kind === "preview") {
+        setPreview(r.data);
+        setApplied(null);
+      } else {
+        setApplied(r.data);
+        setPreview(null);
+        router.refresh();
+      }
+    });
+  }
+
+  const result = applied ?? preview;
+  return (
+    <div className="space-y-4">
+      <div className="grid gap-3 sm:grid-cols-3">
+        <div className="space-y-1.5">
+          <Label htmlFor="wave-from">From stage</Label>
+          <Select id="wave-from" value={fromStage} onChange={(e) => { setFromStage(Number(e.target.value)); setPreview(null); }}>
+            {stages.slice(0, -1).map((s) => (
+              <option key={s.position} value={s.position}>{s.position} · {s.name} ({counts[s.position] ?? 0})</option>
+            ))}
+          </Select>
+        </div>
+        <div className="space-y-1.5">
+          <Label htmlFor="wave-percent">Target share past it (%)</Label>
+          <Input id="wave-percent" type="number" min={0.01} max={100} step={0.01} value={percent} onChange={(e) => { setPercent(Number(e.target.value)); setPreview(null); }} />
+        </div>
+        <div className="space-y-1.5">
+          <Label htmlFor="wave-reason">Reason</Label>
+          <Input id="wave-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. day 3 of the plan" />
+        </div>
+      </div>
+      <div className="flex flex-wrap items-center gap-1.5">
+        {STEPS.map((p) => (
+          <button key={p} type="button" onClick={() => { setPercent(p); setPreview(null); }} className={`rounded-full px-2.5 py-0.5 text-xs ring-1 ${percent === p ? "bg-brand-600 text-white ring-brand-600" : "text-slate-600 ring-slate-300 hover:bg-slate-50"}`}>
+            {p} %
+          </button>
+        ))}
+        <span className="ml-2 text-xs text-slate-500">Canaries first, then a fixed order: each wave only adds workspaces.</span>
+      </div>
+      <div className="flex gap-2">
+        <Button variant="secondary" onClick={() => run("preview")} disabled={pending}>Preview wave</Button>
+        <Button onClick={() => run("apply")} disabled={pending || !canOperate || !preview} title={!canOperate ? "Viewers cannot advance waves" : !preview ? "Preview first" : undefined}>
+          {pending ? "Working…" : `Apply: advance to ${next?.name ?? "next stage"}`}
+        </Button>
+      </div>
+      {error ? <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
+      {result ? (
+        <div className="rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200" data-testid={applied ? "wave-result" : "wave-preview"}>
+          <p className="text-sm text-slate-700">
+            {applied ? "Applied" : "Preview"}: {result.population} workspaces at stage {result.from_stage} or later, {result.already_past} already past it;
+            this wave {applied ? "moved" : "would move"} <strong>{result.moved.length}</strong>
+            {result.failed.length ? <>, <strong className="text-rose-700">{result.failed.length}</strong> fail their gate</> : null}
+            {result.skipped.length ? <>, {result.skipped.length} skipped (paused)</> : null}.
+          </p>
+          <ul className="mt-3 space-y-1 text-sm">
+            {result.moved.map((w) => (
+              <li key={w.workspace_id} className="flex items-center gap-2"><Badge tone="green">{applied ? "moved" : "moves"}</Badge>{w.name}{w.is_canary ? <Badge tone="violet">canary</Badge> : null}</li>
+            ))}
+            {result.failed.map((w) => (
+              <li key={w.workspace_id} className="flex items-start gap-2"><Badge tone="red">gate fails</Badge><span>{w.name} <span className="text-xs text-slate-500">— {w.message}</span></span></li>
+            ))}
+            {result.skipped.map((w) => (
+              <li key={w.workspace_id} className="flex items-center gap-2"><Badge tone="amber">skipped</Badge>{w.name} <span className="text-xs text-slate-500">({w.reason})</span></li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
+  );
+}
