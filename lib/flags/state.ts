@@ -40,6 +40,6 @@ export interface StateResult {
 
 export async function readWorkspaceState(token: string, slug: string, unit: string | null, etags: string[]): Promise<StateResult> {
   const [row] = await sql()<StateResult[]>`
-    select status, etag, body, message from public.workspace_state(${hashToken(token)}, ${slug}, ${unit}, ${sql().array(etags, 25)})`;
+    select status, etag, body, message from public.workspace_state(${hashToken(token)}, ${slug}, ${unit}, ${sql().array(etags)}::text[])`;
   return row;
 }
