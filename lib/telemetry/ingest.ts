@@ -1,0 +1,149 @@
+import "server-only";
+import { apiError, apiFailure } from "@/lib/api/http";
+import { authenticateToken, hashToken, type TokenScope } from "@/lib/api/token-auth";
+import { asAnon, asService } from "@/lib/db";
+import { requestLogger } from "@/lib/log";
+import { takeRequest } from "./rate-limit";
+import { readJsonBody } from "./request-body";
+import { MAX_FEEDBACK_BYTES, MAX_METRIC_BYTES } from "./schemas";
+import { parseFeedbackBatch, parseMetricBatch, type FeedbackColumns, type MetricColumns, type Targets } from "./validate";
+
+/** What the SQL ingest functions answer: the stored result or why nothing was stored. */
+interface IngestResult {
+  accepted?: number;
+  replayed?: boolean;
+  workspace_ids?: string[];
+  migration_ids?: string[];
+  error?: "invalid_token" | "missing_scope" | "unknown_workspace" | "workspace_not_allowed" | "unknown_migration" | "not_enrolled" | "idempotency_mismatch";
+  scope?: string;
+  workspace?: string;
+  migration?: string;
+}
+
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+/** Postgres array literal of numbers/booleans (faster than per-element parameters). */
+function pgArray(xs: readonly (number | boolean | null)[]): string {
+  let out = "{";
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (i) out += ",";
+    out += x === null ? "NULL" : x === true ? "t" : x === false ? "f" : String(x);
+  }
+  return out + "}";
+}
+
+interface Kind<B extends Targets> {
+  scope: TokenScope;
+  maxBytes: number;
+  /** How items are called in messages ("samples", "items"). */
+  noun: string;
+  parse: (json: unknown) => { ok: true; batch: B } | { ok: false; problem: { status: number; message: string; index?: number; field?: string } };
+  store: (tokenHash: string, key: string | null, requestHash: string, batch: B) => Promise<IngestResult>;
+}
+
+const METRICS: Kind<MetricColumns> = {
+  scope: "metrics:write",
+  maxBytes: MAX_METRIC_BYTES,
+  noun: "samples",
+  parse: (json) => parseMetricBatch(json),
+  store: (tokenHash, key, requestHash, b) =>
+    asAnon(async (tx) => {
+      const [row] = await tx<{ r: IngestResult }[]>`
+        select public.ingest_metrics(${tokenHash}, ${key}, ${requestHash}, ${b.workspaces}::text[], ${b.migrations}::text[],
+          ${b.metrics}::text[], ${pgArray(b.pairs)}::int[], ${pgArray(b.ws)}::int[], ${pgArray(b.mig)}::int[],
+          ${pgArray(b.metric)}::int[], ${pgArray(b.isNew)}::boolean[], ${pgArray(b.value)}::float8[],
+          ${pgArray(b.time)}::float8[]) as r`;
+      return row.r;
+    }),
+};
+
+const FEEDBACK: Kind<FeedbackColumns> = {
+  scope: "feedback:write",
+  maxBytes: MAX_FEEDBACK_BYTES,
+  noun: "items",
+  parse: (json) => parseFeedbackBatch(json),
+  store: (tokenHash, key, requestHash, b) =>
+    asAnon(async (tx) => {
+      const [row] = await tx<{ r: IngestResult }[]>`
+        select public.ingest_feedback(${tokenHash}, ${key}, ${requestHash}, ${b.workspaces}::text[], ${b.migrations}::text[],
+          ${pgArray(b.pairs)}::int[], ${tx.json(b.items as never)}) as r`;
+      return row.r;
+    }),
+};
+
+/** Maps a refusal from SQL back to the first item that caused it. */
+function refusal(r: IngestResult, batch: Targets, noun: string): Response {
+  const at = (index: number | undefined, field: string, message: string, status = 422) =>
+    apiError(status, `${noun}[${index ?? 0}].${field}: ${message}`, { index: index ?? 0, field });
+  switch (r.error) {
+    case "invalid_token":
+      return apiError(401, "Invalid or revoked token", {}, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    case "missing_scope":
+      return apiError(403, `This token lacks the '${r.scope}' scope`);
+    case "unknown_workspace":
+      return at(batch.firstWorkspace.get(r.workspace!), "workspace", `unknown workspace '${r.workspace}'`);
+    case "workspace_not_allowed":
+      return at(batch.firstWorkspace.get(r.workspace!), "workspace", `this token may not write for workspace '${r.workspace}'`, 403);
+    case "unknown_migration":
+      return at(batch.firstMigration.get(r.migration!), "migration", `unknown migration '${r.migration}'`);
+    case "not_enrolled":
+      return at(batch.firstPair.get(`${r.workspace}\u0000${r.migration}`), "migration", `workspace '${r.workspace}' is not enrolled in migration '${r.migration}'`);
+    case "idempotency_mismatch":
+      return apiError(422, "This Idempotency-Key was already used for a different batch; use a new key for new data");
+    default:
+      throw new Error(`unexpected ingest answer: ${JSON.stringify(r)}`);
+  }
+}
+
+/**
+ * The whole ingest request: token, rate limit, body, validation, one all-or-nothing
+ * SQL call (which re-checks the token and stores raw rows and rollups together),
+ * then the after-batch hook outside that transaction.
+ */
+async function ingest<B extends Targets>(request: Request, kind: Kind<B>): Promise<Response> {
+  const requestId = request.headers.get("x-request-id");
+  const log = requestLogger(requestId);
+  try {
+    const grant = await authenticateToken(request, kind.scope);
+    if (grant instanceof Response) return grant;
+    const wait = takeRequest(grant.id);
+    if (wait !== null) {
+      return apiError(429, `Rate limit for this token exceeded; retry in ${wait} s`, { retryAfter: wait }, { "Retry-After": String(wait) });
+    }
+    const key = request.headers.get("idempotency-key");
+    if (key !== null && !IDEMPOTENCY_KEY_RE.test(key)) {
+      return apiError(400, "Idempotency-Key must be 1 to 200 visible ASCII characters");
+    }
+    const body = await readJsonBody(request, kind.maxBytes);
+    if (body instanceof Response) return body;
+    const parsed = kind.parse(body.json);
+    if (!parsed.ok) {
+      const { status, message, ...details } = parsed.problem;
+      return apiError(status, message, details);
+    }
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")![1];
+    const result = await kind.store(hashToken(token), key, body.hash, parsed.batch);
+    if (result.error) return refusal(result, parsed.batch, kind.noun);
+
+    if (!result.replayed) await afterBatch(result, log);
+    return Response.json(
+      { accepted: result.accepted, replayed: result.replayed ?? false },
+      { status: 200, headers: { "Cache-Control": "no-store", ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}) } },
+    );
+  } catch (e) {
+    return apiFailure(e, requestId);
+  }
+}
+
+/** Runs public.after_telemetry_batch (guardrails) once the batch is committed; its failure never fails the ingest. */
+async function afterBatch(result: IngestResult, log: ReturnType<typeof requestLogger>) {
+  try {
+    await asService((tx) => tx`select public.after_telemetry_batch(${result.workspace_ids ?? []}::uuid[], ${result.migration_ids ?? []}::uuid[])`);
+  } catch (e) {
+    log.error({ err: e }, "after_telemetry_batch failed (batch was stored)");
+  }
+}
+
+export const ingestMetrics = (request: Request) => ingest(request, METRICS);
+export const ingestFeedback = (request: Request) => ingest(request, FEEDBACK);
