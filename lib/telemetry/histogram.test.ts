@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUCKETS, bucketIndex, cumulative, GAMMA, LENGTH, LOW, merge, quantile } from "./histogram";
+import { BUCKETS, bucketIndex, cumulative, GAMMA, LENGTH, LOW, merge, quantile, trim, untrim } from "./histogram";
 
 function exact(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -65,5 +65,17 @@ describe("quantile", () => {
       const truth = exact(values, q);
       expect(Math.abs(est - truth) / truth).toBeLessThanOrEqual(GAMMA - 1 + 1e-9);
     }));
+  });
+});
+
+describe("trimmed storage form", () => {
+  it("round-trips and keeps only the buckets in use", () => {
+    fc.assert(fc.property(fc.array(fc.double({ min: -1, max: 1e8, noNaN: true }), { minLength: 1 }), (values) => {
+      const dense = cumulative(values);
+      const t = trim(dense);
+      expect(untrim(t)).toEqual(dense);
+      expect(t.length - 1).toBeLessThanOrEqual(bucketIndex(Math.max(...values)) - bucketIndex(Math.min(...values)) + 1);
+    }));
+    expect(trim(cumulative([5]))).toEqual([bucketIndex(5), 1]);
   });
 });

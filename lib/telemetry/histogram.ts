@@ -54,3 +54,25 @@ export function quantile(h: readonly number[], q: number, min: number, max: numb
   const est = LOW * GAMMA ** (k - 1 + (t - 0.5 - below) / inside);
   return Math.max(min, Math.min(max, est));
 }
+
+/** The stored form: {lo, c(lo), …, c(hi)}, trimmed to the buckets in use (see the SQL). */
+export function trim(h: readonly number[]): number[] {
+  const n = h[LENGTH - 1];
+  if (!n) return [];
+  let lo = 0;
+  while (h[lo] === 0) lo++;
+  let hi = LENGTH - 1;
+  while (hi > lo && h[hi - 1] === n) hi--;
+  return [lo, ...h.slice(lo, hi + 1)];
+}
+
+/** Dense cumulative histogram from the stored form. */
+export function untrim(t: readonly number[]): number[] {
+  const out = new Array<number>(LENGTH).fill(0);
+  if (!t.length) return out;
+  const lo = t[0];
+  const hi = lo + t.length - 2;
+  const n = t[t.length - 1];
+  for (let k = lo; k < LENGTH; k++) out[k] = k <= hi ? t[k - lo + 1] : n;
+  return out;
+}

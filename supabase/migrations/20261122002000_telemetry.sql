@@ -4,9 +4,11 @@
 -- Histograms: a fixed log-scale layout shared by every rollup row (and mirrored in
 -- lib/telemetry/histogram.ts). Bucket 0 holds values below 0.01 (zero, negatives),
 -- bucket i (1..425) holds [0.01·1.05^(i-1), 0.01·1.05^i), bucket 426 the rest
--- (≥ ~1e7). Rows store the CUMULATIVE counts (element k = samples in buckets
--- 0..k-1): merging is still element-wise addition, and a percentile is one binary
--- search (width_bucket) instead of a scan, which keeps chart queries cheap.
+-- (≥ ~1e7), so a percentile is within 2.5 % (half a bucket, in log space).
+-- A row stores CUMULATIVE counts, trimmed to the buckets in use: {lo, c(lo), …,
+-- c(hi)} where c(k) = samples in buckets 0..k, c < lo is 0 and c > hi is n. Merging
+-- stays element-wise addition; a percentile is one binary search (width_bucket);
+-- a sparse minute row costs a few integers, not 427.
 set lock_timeout = '5s';
 set statement_timeout = '60s';
 
@@ -126,75 +128,54 @@ as $$
               else least(426, floor(ln(v / 0.01) / ln(1.05))::int + 1) end
 $$;
 
--- Cumulative histogram of a sorted array of bucket indexes.
-create or replace function app_private.hist_from_sorted(idx int[]) returns int[]
+-- Sum of two trimmed cumulative histograms (null-tolerant: the sfunc of hist_sum).
+create or replace function app_private.hist_merge(a int[], b int[]) returns int[]
 language sql immutable parallel safe
 as $$
-  select array(select width_bucket(g, idx) from generate_series(0, 426) g)
+  select case when a is null then b when b is null then a else
+    least(a[1], b[1]) || array(
+      select (case when k < a[1] then 0 when k > a[1] + cardinality(a) - 2 then a[cardinality(a)] else a[k - a[1] + 2] end)
+           + (case when k < b[1] then 0 when k > b[1] + cardinality(b) - 2 then b[cardinality(b)] else b[k - b[1] + 2] end)
+      from generate_series(least(a[1], b[1]), greatest(a[1] + cardinality(a) - 2, b[1] + cardinality(b) - 2)) k)
+  end
 $$;
 
-create or replace function app_private.hist_add(a int[], b int[]) returns int[]
-language sql immutable parallel safe
-as $$
-  select array(select x + y from unnest(a, b) u(x, y))
-$$;
+create or replace aggregate app_private.hist_sum(int[]) (sfunc = app_private.hist_merge, stype = int[]);
 
--- Estimated q-quantile from a cumulative histogram, interpolated in log space
--- inside its bucket and clamped to the exact [min, max] of the rows merged.
+-- Estimated q-quantile from a trimmed cumulative histogram: the bucket holding rank
+-- ceil(q·n), interpolated in log space, clamped to the exact [min, max].
 create or replace function app_private.hist_quantile(h int[], q double precision, mn double precision, mx double precision)
 returns double precision
 language plpgsql immutable parallel safe
 as $$
 declare
-  total int := h[427];
+  total int := h[cardinality(h)];
   t int;
   k int;
   below int;
-  inside int;
-  est double precision;
 begin
   if total is null or total = 0 then
     return null;
   end if;
   t := greatest(1, ceil(q * total)::int);
-  -- k = number of buckets whose cumulative count is < t = the 0-based bucket of rank t
-  k := width_bucket(t - 1, h);
+  -- buckets lo..k-1 hold fewer than t samples: k is the bucket of rank t
+  k := h[1] + width_bucket(t - 1, h[2:]);
   if k = 0 then
     return mn;
   elsif k >= 426 then
     return mx;
   end if;
-  below := h[k];
-  inside := h[k + 1] - below;
-  est := 0.01 * power(1.05, (k - 1) + (t - 0.5 - below) / inside);
-  return greatest(mn, least(mx, est));
+  below := case when k = h[1] then 0 else h[k - h[1] + 1] end;
+  return greatest(mn, least(mx,
+    0.01 * power(1.05, (k - 1) + (t - 0.5 - below)::double precision / (h[k - h[1] + 2] - below))));
 end
 $$;
 
--- Element-wise sum of many histograms (sfunc of app_private.hist_sum).
-create or replace function app_private.hist_acc(acc int[], h int[]) returns int[]
-language plpgsql immutable parallel safe
-as $$
-begin
-  if acc is null then
-    return h;
-  end if;
-  if h is null then
-    return acc;
-  end if;
-  return array(select x + y from unnest(acc, h) u(x, y));
-end
-$$;
-
-create or replace aggregate app_private.hist_sum(int[]) (sfunc = app_private.hist_acc, stype = int[]);
-
-revoke all on function app_private.hist_index(double precision), app_private.hist_quantile(int[], double precision, double precision, double precision),
-  app_private.hist_acc(int[], int[]), app_private.hist_sum(int[]), app_private.hist_add(int[], int[]),
-  app_private.hist_from_sorted(int[])
+revoke all on function app_private.hist_index(double precision), app_private.hist_merge(int[], int[]),
+  app_private.hist_sum(int[]), app_private.hist_quantile(int[], double precision, double precision, double precision)
   from public;
-grant execute on function app_private.hist_index(double precision), app_private.hist_quantile(int[], double precision, double precision, double precision),
-  app_private.hist_acc(int[], int[]), app_private.hist_sum(int[]), app_private.hist_add(int[], int[]),
-  app_private.hist_from_sorted(int[])
+grant execute on function app_private.hist_index(double precision), app_private.hist_merge(int[], int[]),
+  app_private.hist_sum(int[]), app_private.hist_quantile(int[], double precision, double precision, double precision)
   to authenticated, service_role;
 
 -- Storing a batch ----------------------------------------------------------------------
@@ -223,19 +204,27 @@ begin
     insert into public.performance_metrics (time, workspace_id, migration_id, variant, metric, value)
     select time, ws, mig, variant, metric, value from s
     returning 1
-  ), tiers as materialized (
-    select s.ws, s.mig, s.metric, s.variant, r.res,
+  ), by_idx as (
+    -- every sample counts in 3 tiers, for its workspace and for "all workspaces"
+    select x.ws, s.mig, s.metric, s.variant, r.res,
            date_bin(r.width, s.time, timestamptz '2000-01-01 00:00:00+00') as bucket,
-           s.value, app_private.hist_index(s.value) as idx
-    from s cross join (values (60, interval '1 minute'), (600, interval '10 minutes'), (3600, interval '1 hour')) as r(res, width)
+           app_private.hist_index(s.value) as idx,
+           count(*) as c, sum(s.value) as sum, min(s.value) as min, max(s.value) as max
+    from s
+    cross join (values (60, interval '1 minute'), (600, interval '10 minutes'), (3600, interval '1 hour')) as r(res, width)
+    cross join lateral (values (s.ws), ('00000000-0000-0000-0000-000000000000'::uuid)) as x(ws)
+    group by 1, 2, 3, 4, 5, 6, 7
+  ), runs as (
+    select *, sum(c) over w as cum, lead(idx) over w as next_idx
+    from by_idx
+    window w as (partition by ws, mig, metric, variant, res, bucket order by idx)
   ), g as materialized (
-    select case when grouping(ws) = 1 then '00000000-0000-0000-0000-000000000000'::uuid else ws end as ws,
-           grouping(ws) = 1 as all_ws,
-           mig, metric, variant, res, bucket, count(*) as n, sum(value) as sum,
-           min(value) as min, max(value) as max,
-           app_private.hist_from_sorted(array_agg(idx order by idx)) as hist
-    from tiers
-    group by grouping sets ((ws, mig, metric, variant, res, bucket), (mig, metric, variant, res, bucket))
+    -- the trimmed cumulative histogram, written as runs of equal counts
+    select ws, ws = '00000000-0000-0000-0000-000000000000'::uuid as all_ws, mig, metric, variant, res, bucket,
+           sum(c) as n, sum(sum) as sum, min(min) as min, max(max) as max,
+           min(idx) || ('{' || rtrim(string_agg(repeat(cum::text || ',', coalesce(next_idx - idx, 1)), '' order by idx), ',') || '}')::int[] as hist
+    from runs
+    group by ws, mig, metric, variant, res, bucket
   ), minute as (
     insert into public.metric_rollups as t (workspace_id, migration_id, metric, variant, bucket, n, sum, min, max, hist)
     select ws, mig, metric, variant, bucket, n, sum, min, max, hist from g
@@ -244,7 +233,7 @@ begin
     on conflict (workspace_id, migration_id, metric, variant, bucket) do update
       set n = t.n + excluded.n, sum = t.sum + excluded.sum,
           min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_add(t.hist, excluded.hist)
+          hist = app_private.hist_merge(t.hist, excluded.hist)
     returning 1
   ), coarse as (
     insert into public.metric_rollups_coarse as t (migration_id, workspace_id, resolution, metric, variant, bucket, n, sum, min, max, hist)
@@ -254,7 +243,7 @@ begin
     on conflict (migration_id, workspace_id, resolution, metric, variant, bucket) do update
       set n = t.n + excluded.n, sum = t.sum + excluded.sum,
           min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_add(t.hist, excluded.hist)
+          hist = app_private.hist_merge(t.hist, excluded.hist)
     returning 1
   )
   select (select count(*) from raw) + 0 * (select count(*) from minute) + 0 * (select count(*) from coarse)

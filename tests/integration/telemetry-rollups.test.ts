@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cumulative, trim } from "../../lib/telemetry/histogram";
 import { asAnon, asUser, closeDb, createUser, db, type TestUser } from "../helpers/db";
 
 // Rollups against the raw samples they summarise: percentiles within tolerance
@@ -104,6 +105,20 @@ describe("rollup_stats", () => {
     expect(Number(asService[0].n)).toBeGreaterThan(0);
     expect(Number((await asUser(viewer, q))[0].n)).toBe(Number(asService[0].n));
     expect(Number((await asUser(stranger, q))[0].n)).toBe(0);
+  });
+});
+
+describe("histograms", () => {
+  it("SQL builds and merges exactly what lib/telemetry/histogram.ts computes", async () => {
+    const t = start + 200 * MIN;
+    const a = [0, -3, 0.005, 0.01, 1, 1, 2.5, 99.9, 100, 1e9];
+    const b = [3, 1500, 0.02];
+    await store(workspaces[0], "hist_check", "old", a, a.map(() => t));
+    const [one] = await db()`select hist from public.metric_rollups where workspace_id = ${workspaces[0]} and metric = 'hist_check'`;
+    expect(one.hist).toEqual(trim(cumulative(a)));
+    await store(workspaces[0], "hist_check", "old", b, b.map(() => t + 1000));
+    const [two] = await db()`select hist from public.metric_rollups where workspace_id = ${workspaces[0]} and metric = 'hist_check'`;
+    expect(two.hist).toEqual(trim(cumulative([...a, ...b])));
   });
 });
 
