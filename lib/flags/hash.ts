@@ -46,7 +46,19 @@ export function flagSeed(flagKey: string): number {
 
 /** Bucket 0..9999 of a unit, continuing from a flag's seed. */
 export function bucketFrom(seed: number, unitId: string): number {
-  let h = fnvFeed(seed, unitId) >>> 0;
+  // ASCII fast path inline (unit ids are usually UUIDs or numbers); anything else
+  // goes through the UTF-8 encoder from the start.
+  let h = seed;
+  const n = unitId.length;
+  for (let i = 0; i < n; i++) {
+    const c = unitId.charCodeAt(i);
+    if (c >= 0x80) {
+      h = fnvFeed(seed, unitId);
+      break;
+    }
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  h >>>= 0;
   h = (h ^ (h >>> 15)) >>> 0;
   h = Math.imul(h, FNV_PRIME) >>> 0;
   h = (h ^ (h >>> 13)) >>> 0;
