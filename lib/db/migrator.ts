@@ -15,6 +15,17 @@ export interface MigrateResult {
 }
 
 const FILE_RE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
+// A file whose first line is this runs outside a transaction.
+const NO_TRANSACTION = /^-- migrate:no-transaction[ \t]*\r?\n/;
+
+/** Splits a no-transaction file into statements (one per `;` at a line end; no function bodies there). */
+export function splitStatements(text: string): string[] {
+  return text
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter(Boolean);
+}
+
 // Any constant works; it only has to be the same for every migrator process.
 const LOCK_KEY = 727_001;
 
@@ -70,13 +81,23 @@ export async function migrate(databaseUrl: string, opts: { root: string; log?: (
         continue;
       }
       log(`applying ${f.file}`);
-      await sql.begin(async (tx) => {
-        await tx.unsafe(f.text);
+      const record = async (tx: postgres.Sql | postgres.TransactionSql) => {
         await tx`insert into supabase_migrations.schema_migrations (version, statements, name)
                  values (${f.version}, ${[f.text]}, ${f.name})`;
         await tx`insert into supabase_migrations.rollout_checksums (version, sha256)
                  values (${f.version}, ${f.checksum})`;
-      });
+      };
+      if (NO_TRANSACTION.test(f.text)) {
+        // e.g. `create index concurrently`, which cannot run in a transaction block:
+        // statements run one by one, and are written to be safe to re-run.
+        for (const statement of splitStatements(f.text)) await sql.unsafe(statement);
+        await sql.begin((tx) => record(tx));
+      } else {
+        await sql.begin(async (tx) => {
+          await tx.unsafe(f.text);
+          await record(tx);
+        });
+      }
       result.applied.push(f.file);
     }
 
