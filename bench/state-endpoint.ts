@@ -63,6 +63,10 @@ try {
   console.log(`state body ${(await first.text()).length} bytes, ETag ${etag}; ${SECONDS}s per scenario`);
 
   for (const c of CONCURRENCY) {
+    // Floors for comparison: the framework with no database call (refused before
+    // any query), and the health route (one trivial transaction).
+    await scenario("floor: 401 before any SQL", c, () => ({ path, headers: { authorization: "Bearer nope" } }), 401);
+    await scenario("floor: /api/health", c, () => ({ path: "/api/health", headers: {} }), 200);
     await scenario("304 (If-None-Match)", c, () => ({ path, headers: { ...auth, "if-none-match": etag } }), 304);
     await scenario("200 (workspace)", c, () => ({ path, headers: auth }), 200);
     await scenario("200 (?unit=, 10k units)", c, (i) => ({ path: `${path}?unit=user-${i % 10_000}`, headers: auth }), 200);

@@ -177,8 +177,12 @@ $$;
 -- kill switch, override, enabled, stage link, percentage.
 create or replace function app_private.flag_rules(p_workspace uuid)
 returns table (key text, mode text, reason text, rollout_bps int)
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
+begin
+  -- plpgsql rather than sql: its query plans are cached per connection, which
+  -- matters on the API's hot path (a non-inlined sql function is planned per call).
+  return query
   select f.key,
     case when f.killed then 'off'
          when o.value is not null then case when o.value then 'on' else 'off' end
@@ -196,19 +200,23 @@ as $$
     f.rollout_bps
   from public.feature_flags f
   left join public.flag_overrides o on o.flag_id = f.id and o.workspace_id = p_workspace
-  left join public.workspace_rollouts r on r.workspace_id = p_workspace and r.migration_id = f.migration_id
+  left join public.workspace_rollouts r on r.workspace_id = p_workspace and r.migration_id = f.migration_id;
+end
 $$;
 
 create or replace function app_private.evaluate_rules(p_workspace uuid, p_unit_id text)
 returns table (key text, value boolean, reason text, mode text, rollout_bps int)
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
+begin
+  return query
   select r.key, v.value,
     case when r.reason = 'rollout' then case when v.value then 'in_rollout' else 'outside_rollout' end else r.reason end,
     r.mode, r.rollout_bps
   from app_private.flag_rules(p_workspace) r
   cross join lateral (select case r.mode when 'on' then true when 'off' then false
-                         else public.flag_bucket(r.key, p_unit_id) < r.rollout_bps end as value) v
+                         else public.flag_bucket(r.key, p_unit_id) < r.rollout_bps end as value) v;
+end
 $$;
 
 -- Flag values for a workspace and a unit (default: the workspace id).
@@ -227,9 +235,10 @@ $$;
 
 -- The state document of a workspace, as the API returns it (text, so its md5 is the ETag).
 create or replace function app_private.state_body(p_workspace uuid, p_unit_id text) returns text
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  return jsonb_build_object(
     'workspace', (select jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name) from public.workspaces w where w.id = p_workspace),
     'unit', p_unit_id,
     'migrations', coalesce((
@@ -243,7 +252,8 @@ as $$
     'flags', coalesce((
       select jsonb_object_agg(e.key, jsonb_build_object('value', e.value, 'reason', e.reason, 'mode', e.mode, 'rolloutBps', e.rollout_bps))
       from app_private.evaluate_rules(p_workspace, p_unit_id) e), '{}'::jsonb)
-  )::text
+  )::text;
+end
 $$;
 
 -- One round trip per API request: authenticates the token (revocation counts on

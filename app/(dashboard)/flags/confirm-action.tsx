@@ -41,7 +41,7 @@ export function ConfirmAction(props: {
   const [pending, start] = useTransition();
   const id = props.expected.replace(/\W+/g, "-");
   return (
-    <>
+    <div className="flex items-center gap-3">
       <Button variant={props.variant ?? "danger"} size={props.size ?? "sm"} disabled={props.disabled} title={props.disabled ? props.disabledReason : undefined}
         onClick={() => { setOpen(true); setError(null); setConfirmation(""); }}>
         {props.label}
@@ -76,6 +76,6 @@ export function ConfirmAction(props: {
           </div>
         </form>
       </Dialog>
-    </>
+    </div>
   );
 }

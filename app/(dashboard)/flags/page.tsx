@@ -51,7 +51,7 @@ export default async function FlagsPage() {
                 <Th>Follows</Th>
                 <Th>State</Th>
                 <Th>Rollout</Th>
-                <Th>On for</Th>
+                <Th className="whitespace-nowrap">On for</Th>
                 <Th>Changed</Th>
               </tr>
             </thead>
@@ -79,10 +79,10 @@ export default async function FlagsPage() {
                   <Td>
                     <div className="flex items-center gap-2">
                       <RolloutBar bps={f.rolloutBps} />
-                      <span className="tabular-nums">{formatBps(f.rolloutBps)}</span>
+                      <span className="whitespace-nowrap tabular-nums">{formatBps(f.rolloutBps)}</span>
                     </div>
                   </Td>
-                  <Td className="tabular-nums">{on.get(f.key) ?? 0} / {total}</Td>
+                  <Td className="whitespace-nowrap tabular-nums">{on.get(f.key) ?? 0} / {total}</Td>
                   <Td className="text-xs text-slate-500"><RelativeTime date={f.updatedAt} /></Td>
                 </tr>
               ))}
