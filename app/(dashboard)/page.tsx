@@ -55,6 +55,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             <thead>
               <tr>
                 <Th>Workspace</Th>
+                <Th>Alerts</Th>
                 {columns.map((c) => (
                   <Th key={c.id}>
                     <Link href={`/migrations/${c.key}`} className="hover:text-slate-800">{c.name}</Link>
@@ -73,6 +74,15 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                       <span>{w.tier}</span>
                       {w.isCanary ? <Badge tone="violet">canary</Badge> : null}
                     </div>
+                  </Td>
+                  <Td>
+                    {w.criticalAlerts > 0 ? (
+                      <Link href={`/workspaces/${w.slug}`}><Badge tone="red">{w.openAlerts} open · {w.criticalAlerts} critical</Badge></Link>
+                    ) : w.openAlerts > 0 ? (
+                      <Link href={`/workspaces/${w.slug}`}><Badge tone="amber">{w.openAlerts} open</Badge></Link>
+                    ) : (
+                      <span className="text-xs text-slate-400">none</span>
+                    )}
                   </Td>
                   {columns.map((c) => {
                     const r = w.rollouts.find((x) => x.migrationId === c.id);

@@ -22,6 +22,8 @@ export interface OverviewRow {
   name: string;
   tier: string;
   isCanary: boolean;
+  openAlerts: number;
+  criticalAlerts: number;
   rollouts: RolloutCell[];
 }
 
@@ -53,6 +55,8 @@ export async function listOverview(tx: Tx, f: OverviewFilter): Promise<{ rows: O
       limit ${f.pageSize} offset ${(f.page - 1) * f.pageSize}
     )
     select p.id, p.slug, p.name, p.tier, p.is_canary as "isCanary", p.total,
+      (select count(*)::int from public.performance_alerts a where a.workspace_id = p.id and a.state <> 'resolved') as "openAlerts",
+      (select count(*)::int from public.performance_alerts a where a.workspace_id = p.id and a.state <> 'resolved' and a.severity = 'critical') as "criticalAlerts",
       coalesce((
         select json_agg(json_build_object(
           'migrationId', r.migration_id, 'stage', r.stage, 'stageName', s.name,

@@ -105,14 +105,11 @@ export interface MigrationWorkspaceRow {
 
 /** Workspaces of a migration with health signals, in wave order (canaries first). */
 export async function listMigrationWorkspaces(tx: Tx, migrationId: string): Promise<MigrationWorkspaceRow[]> {
-  const [{ alerts }] = await tx<{ alerts: boolean }[]>`select to_regclass('public.performance_alerts') is not null as alerts`;
-  const alertCols = alerts
-    ? tx`(select count(*)::int from public.performance_alerts a where a.workspace_id = r.workspace_id and a.migration_id = r.migration_id and a.state <> 'resolved') as "openAlerts",
-         (select count(*)::int from public.performance_alerts a where a.workspace_id = r.workspace_id and a.migration_id = r.migration_id and a.state <> 'resolved' and a.severity = 'critical') as "criticalAlerts"`
-    : tx`0 as "openAlerts", 0 as "criticalAlerts"`;
   return tx<MigrationWorkspaceRow[]>`
     select r.workspace_id as "workspaceId", w.slug, w.name, w.tier, w.is_canary as "isCanary",
-           r.stage, r.status, r.entered_at as "enteredAt", ${alertCols}
+           r.stage, r.status, r.entered_at as "enteredAt",
+           (select count(*)::int from public.performance_alerts a where a.workspace_id = r.workspace_id and a.migration_id = r.migration_id and a.state <> 'resolved') as "openAlerts",
+           (select count(*)::int from public.performance_alerts a where a.workspace_id = r.workspace_id and a.migration_id = r.migration_id and a.state <> 'resolved' and a.severity = 'critical') as "criticalAlerts"
     from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
     where r.migration_id = ${migrationId}
     order by w.is_canary desc, md5(r.migration_id::text || ':' || r.workspace_id::text)`;

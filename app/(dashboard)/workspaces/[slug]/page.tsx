@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { LiveRefresh } from "@/components/live-refresh";
+import { AlertCallout } from "@/components/rollout/alert-callout";
 import { StageStepper } from "@/components/rollout/stage-stepper";
 import { StatusBadge } from "@/components/rollout/stage-badge";
 import { TransitionTimeline } from "@/components/rollout/transition-timeline";
@@ -10,26 +11,28 @@ import { cn } from "@/components/ui/cn";
 import { RelativeTime } from "@/components/ui/time";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
+import { listWorkspaceAlerts } from "@/lib/guardrails/queries";
 import { getTransitions, getWorkspace, getWorkspaceRollouts } from "@/lib/rollouts/queries";
 import { LiveGate } from "./live-gate";
 import { RolloutControls } from "./rollout-controls";
 
 export const dynamic = "force-dynamic";
 
-export default async function WorkspacePage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ m?: string }> }) {
+export default async function WorkspacePage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ m?: string; alert?: string }> }) {
   const session = await requireSession();
   const { slug } = await params;
-  const { m } = await searchParams;
+  const { m, alert } = await searchParams;
   const data = await asUser(session.claims, async (tx) => {
     const workspace = await getWorkspace(tx, slug);
     if (!workspace) return null;
     const rollouts = await getWorkspaceRollouts(tx, workspace.id);
     const selected = rollouts.find((r) => r.migrationKey === m) ?? rollouts[0];
     const transitions = selected ? await getTransitions(tx, workspace.id, selected.migrationId) : [];
-    return { workspace, rollouts, selected, transitions };
+    const alerts = selected ? await listWorkspaceAlerts(tx, workspace.id, selected.migrationId, alert) : [];
+    return { workspace, rollouts, selected, transitions, alerts };
   });
   if (!data) notFound();
-  const { workspace, rollouts, selected, transitions } = data;
+  const { workspace, rollouts, selected, transitions, alerts } = data;
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
@@ -70,6 +73,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
 
           {selected ? (
             <>
+              <AlertCallout alerts={alerts} focus={alert} />
               <Card>
                 <CardHeader
                   title={<span className="flex items-center gap-2">Stage {selected.stage} · {selected.stages[selected.stage]?.name} <StatusBadge status={selected.status} /></span>}

@@ -18,7 +18,6 @@ export async function GET(request: Request) {
   if (!q.success) return apiError(400, "Query takes ?workspace=<slug> or ?migration=<key>");
   return withSessionRoute(async (session) => {
     const fp = await asUser(session.claims, async (tx) => {
-      const [{ alerts }] = await tx<{ alerts: boolean }[]>`select to_regclass('public.performance_alerts') is not null as alerts`;
       const [row] = await tx<{ v: string | null; t: string | null }[]>`
         select sum(r.version)::text || ':' || count(*)::text as v,
                (select max(t.id)::text from public.stage_transitions t
@@ -27,12 +26,8 @@ export async function GET(request: Request) {
         from public.workspace_rollouts r
         where (${q.data.workspace ?? null}::text is null or r.workspace_id = (select id from public.workspaces where slug = ${q.data.workspace ?? null}))
           and (${q.data.migration ?? null}::text is null or r.migration_id = (select id from public.migrations where key = ${q.data.migration ?? null}))`;
-      let a = "";
-      if (alerts) {
-        const [x] = await tx<{ a: string }[]>`select coalesce(max(updated_at)::text, '') || ':' || count(*)::text as a from public.performance_alerts`;
-        a = x.a;
-      }
-      return `${row?.v ?? ""}|${row?.t ?? ""}|${a}`;
+      const [x] = await tx<{ a: string }[]>`select coalesce(max(updated_at)::text, '') || ':' || count(*)::text as a from public.performance_alerts`;
+      return `${row?.v ?? ""}|${row?.t ?? ""}|${x.a}`;
     });
     return Response.json({ fingerprint: fp }, { headers: { "Cache-Control": "no-store" } });
   });

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+// Input shapes for guardrail rules and notification channels (server actions).
+export const STATISTICS = ["p50_latency", "p95_latency", "p99_latency", "error_rate", "success_rate", "metric_mean", "complaint_count"] as const;
+export const ACTIONS = ["alert", "rollback_previous", "rollback_zero", "disable_flags"] as const;
+export const EVENTS = ["stage_changed", "wave_applied", "emergency_stop", "alert_opened", "alert_resolved", "auto_rollback"] as const;
+
+export const RuleInput = z
+  .object({
+    name: z.string().trim().min(1, "name the rule").max(120),
+    description: z.string().trim().max(1000).default(""),
+    migrationKey: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).nullable().default(null),
+    statistic: z.enum(STATISTICS),
+    metric: z.string().regex(/^[a-z][a-z0-9_.]{0,62}$/, "metric names are lower-case letters, digits, _ and .").nullable().default(null),
+    comparison: z.enum(["absolute", "ratio", "difference"]),
+    operator: z.enum([">", ">=", "<", "<="]),
+    threshold: z.number().finite(),
+    absoluteGuard: z.number().finite().nullable().default(null),
+    windowMinutes: z.number().int().min(1).max(10080),
+    minSamples: z.number().int().min(0).max(10_000_000),
+    severity: z.enum(["warning", "critical"]),
+    action: z.enum(ACTIONS),
+    enabled: z.boolean().default(true),
+  })
+  .refine((r) => r.statistic !== "metric_mean" || r.metric, { message: "a custom-metric rule needs the metric name", path: ["metric"] })
+  .refine((r) => r.statistic !== "complaint_count" || r.comparison === "absolute", { message: "complaint counts compare against an absolute number", path: ["comparison"] });
+
+export const ChannelInput = z.object({
+  name: z.string().trim().min(1, "name the channel").max(100),
+  kind: z.enum(["webhook", "slack"]),
+  url: z.url("a full http(s) URL").max(2000).refine((u) => /^https?:\/\//.test(u), "http or https only"),
+  events: z.array(z.enum(EVENTS)).min(1, "pick at least one event"),
+});
