@@ -105,12 +105,18 @@ describe("state API: answers", () => {
 
   it("answers 304 with no body for a matching If-None-Match (also weak or in a list), 200 otherwise", async () => {
     const t = await token();
-    const etag = (await get(ws.slug, { token: t.raw })).headers.get("etag")!;
-    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
-      const res = await get(ws.slug, { token: t.raw, ifNoneMatch: inm });
-      expect(res.status, inm).toBe(304);
-      expect(res.headers.get("etag")).toBe(etag);
-      expect(await res.text()).toBe("");
+    // Flags are global, so a test file running beside this one may change the
+    // body between two requests: take a fresh ETag and retry a few times then.
+    for (const form of [(e: string) => e, (e: string) => `W/${e}`, (e: string) => `"other", ${e}`, () => "*"]) {
+      let res: Response | undefined;
+      let etag = "";
+      for (let attempt = 0; attempt < 5 && res?.status !== 304; attempt++) {
+        etag = (await get(ws.slug, { token: t.raw })).headers.get("etag")!;
+        res = await get(ws.slug, { token: t.raw, ifNoneMatch: form(etag) });
+      }
+      expect(res!.status, form(etag)).toBe(304);
+      expect(res!.headers.get("etag")).toBe(etag);
+      expect(await res!.text()).toBe("");
     }
     expect((await get(ws.slug, { token: t.raw, ifNoneMatch: '"stale"' })).status).toBe(200);
   });
@@ -179,9 +185,9 @@ describe("the TypeScript client against the real endpoint", () => {
         return res;
       }) as typeof fetch,
     });
-    await client.refresh();
-    await client.refresh();
-    expect(statuses).toEqual([200, 304]);
+    for (let i = 0; i < 6 && !statuses.includes(304); i++) await client.refresh();
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(304);
     expect(client.stage(w.slug, "ai-pipeline")).toBe(3);
     for (const unit of ["a", "b", "c", "d", "e", "f", "g", "h"]) {
       const server = await (await get(w.slug, { token: t.raw, unit })).json();
