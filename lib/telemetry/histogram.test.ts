@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUCKETS, bucketIndex, cumulative, GAMMA, LENGTH, LOW, merge, quantile, trim, untrim } from "./histogram";
+import { BUCKETS, bucketIndex, cumulative, GAMMA, LENGTH, LOW, merge, quantile, trim, trimmedFromSorted, untrim } from "./histogram";
 
 function exact(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -77,5 +77,14 @@ describe("trimmed storage form", () => {
       expect(t.length - 1).toBeLessThanOrEqual(bucketIndex(Math.max(...values)) - bucketIndex(Math.min(...values)) + 1);
     }));
     expect(trim(cumulative([5]))).toEqual([bucketIndex(5), 1]);
+  });
+});
+
+describe("trimmedFromSorted", () => {
+  it("equals trim(cumulative(values))", () => {
+    fc.assert(fc.property(fc.array(fc.double({ min: -1, max: 1e8, noNaN: true }), { minLength: 1 }), (values) => {
+      const idx = values.map(bucketIndex).sort((a, b) => a - b);
+      expect(trimmedFromSorted(idx)).toEqual(trim(cumulative(values)));
+    }));
   });
 });

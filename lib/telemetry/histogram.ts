@@ -76,3 +76,17 @@ export function untrim(t: readonly number[]): number[] {
   for (let k = lo; k < LENGTH; k++) out[k] = k <= hi ? t[k - lo + 1] : n;
   return out;
 }
+
+/** Stored (trimmed cumulative) form from bucket indexes sorted ascending. */
+export function trimmedFromSorted(idx: readonly number[]): number[] {
+  const lo = idx[0];
+  const hi = idx[idx.length - 1];
+  const out = new Array<number>(hi - lo + 2);
+  out[0] = lo;
+  let j = 0;
+  for (let k = lo; k <= hi; k++) {
+    while (j < idx.length && idx[j] <= k) j++;
+    out[k - lo + 1] = j;
+  }
+  return out;
+}

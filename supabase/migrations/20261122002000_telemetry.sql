@@ -35,9 +35,11 @@ create policy performance_metrics_select on public.performance_metrics for selec
 -- Rollups -------------------------------------------------------------------------
 
 -- 1-minute buckets per workspace: what gates and guardrails read (rollup_stats).
+-- No foreign keys, like the raw table: rows are written only by the ingest path
+-- after it resolved the ids, and per-row FK triggers would dominate its cost.
 create table if not exists public.metric_rollups (
-  workspace_id uuid not null references public.workspaces (id) on delete cascade,
-  migration_id uuid not null references public.migrations (id) on delete cascade,
+  workspace_id uuid not null,
+  migration_id uuid not null,
   metric text not null,
   variant text not null check (variant in ('old', 'new')),
   bucket timestamptz not null,
@@ -57,7 +59,7 @@ create policy metric_rollups_select on public.metric_rollups for select to authe
 -- migration-wide aggregate (workspace_id = the nil uuid; 1 min, 10 min, 1 h), so a
 -- 30-day chart reads at most 720 rows per series and never merges histograms.
 create table if not exists public.metric_rollups_coarse (
-  migration_id uuid not null references public.migrations (id) on delete cascade,
+  migration_id uuid not null,
   -- '00000000-0000-0000-0000-000000000000' = every workspace of the migration
   workspace_id uuid not null,
   resolution int not null check (resolution in (60, 600, 3600)),
