@@ -35,7 +35,7 @@ export function summary(p: DeliveryPayload, baseUrl?: string): string {
     case "emergency_stop":
       return `:octagonal_sign: Emergency stop${who} of ${mig}: ${p.workspaces_stopped ?? "all"} workspace(s) back to stage 0 and paused, flags killed — ${p.reason}.${link}`;
     case "alert_opened":
-      return `${p.severity === "critical" ? ":red_circle:" : ":large_yellow_circle:"} Alert (${p.severity}): ${p.message}.${link}`;
+      return `${p.severity === "critical" ? ":red_circle:" : ":large_yellow_circle:"} ${p.severity === "critical" ? "Critical alert" : "Warning"} on ${ws} in ${mig}: ${p.rule} — ${p.message}.${link}`;
     case "alert_resolved":
       return `:white_check_mark: Alert resolved on ${ws} in ${mig}${p.rule ? ` (${p.rule})` : ""}.${link}`;
     default:

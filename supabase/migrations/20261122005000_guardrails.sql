@@ -228,6 +228,17 @@ create table if not exists app_private.worker_heartbeats (
 
 -- Evaluation -----------------------------------------------------------------------------
 
+-- A number for people: 335.3, 1.988, 0.0123.
+create or replace function app_private.fmt(p_value double precision)
+returns text
+language sql immutable set search_path = ''
+as $$
+  select case when p_value is null then '—'
+              when abs(p_value) >= 100 then round(p_value::numeric, 1)::text
+              when abs(p_value) >= 1 then round(p_value::numeric, 3)::text
+              else round(p_value::numeric, 4)::text end
+$$;
+
 create or replace function app_private.compare(p_value double precision, p_operator text, p_threshold double precision)
 returns boolean
 language sql immutable set search_path = ''
@@ -349,12 +360,10 @@ begin
 
     if verdict = 'breach' then
       breaches := breaches + 1;
-      msg := format('%s: %s %s %s %s (new %s%s) on %s / %s',
-        c.name,
-        case c.comparison when 'ratio' then stat_label || ' new/old' when 'difference' then stat_label || ' new − old' else stat_label end,
-        '=', round(compared::numeric, 4), c.operator || ' ' || c.threshold,
-        round(v_new::numeric, 4), case when v_old is not null then ', old ' || round(v_old::numeric, 4) else '' end,
-        c.ws_slug, c.mig_key);
+      msg := format('%s = %s %s %s (new %s%s)',
+        case c.comparison when 'ratio' then stat_label || ' new/old' when 'difference' then stat_label || ' new − old' else stat_label || ' of new' end,
+        app_private.fmt(compared), c.operator, app_private.fmt(c.threshold),
+        app_private.fmt(v_new), case when v_old is not null then ', old ' || app_private.fmt(v_old) else '' end);
       insert into public.performance_alerts as a
         (rule_id, workspace_id, migration_id, severity, message, observed, baseline, threshold, stage_at_breach, evaluation)
       values (c.id, c.ws_id, c.mig_id, c.severity, msg, v_new, v_old, c.threshold,
@@ -528,6 +537,7 @@ grant select on public.guardrail_rules, public.performance_alerts, public.notifi
 revoke all on function app_private.notify(text, jsonb) from public;
 revoke all on function app_private.notify_transition() from public;
 revoke all on function app_private.compare(double precision, text, double precision) from public;
+revoke all on function app_private.fmt(double precision) from public;
 revoke all on function app_private.evaluate_guardrails(uuid[], uuid[]) from public;
 revoke all on function app_private.audit_config_change() from public;
 revoke all on function public.after_telemetry_batch(uuid[], uuid[]) from public;

@@ -5,9 +5,10 @@ import { GateChecklist } from "@/components/rollout/gate-checklist";
 import type { GateReport } from "@/lib/rollouts/types";
 
 /** The next stage's gate, re-evaluated every few seconds as telemetry arrives. */
-export function LiveGate({ workspace, migration }: { workspace: string; migration: string }) {
+export function LiveGate({ workspace, migration, version }: { workspace: string; migration: string; version: string }) {
   const { data, error, isPending } = useQuery({
-    queryKey: ["gate", workspace, migration],
+    // The rollout version is in the key: after any transition the gate is for another stage.
+    queryKey: ["gate", workspace, migration, version],
     queryFn: async () => {
       const res = await fetch(`/api/rollouts/gate?workspace=${encodeURIComponent(workspace)}&migration=${encodeURIComponent(migration)}`, { cache: "no-store" });
       const body = await res.json();

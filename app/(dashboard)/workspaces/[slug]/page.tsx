@@ -89,7 +89,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                 <Card className="lg:col-span-2">
                   <CardHeader title="Next stage gate" description="Re-evaluated live from the telemetry rollups." />
                   <CardBody className="space-y-5">
-                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} />
+                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} version={selected.version} />
                     <RolloutControls
                       workspace={workspace.slug}
                       migration={selected.migrationKey}

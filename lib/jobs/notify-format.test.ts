@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { signature } from "./deliver-notification";
+import { summary } from "./notify-format";
+
+const base = { migration: { key: "ai-pipeline", name: "AI pipeline v2" }, workspace: { slug: "globex", name: "Globex" } };
+
+describe("notification text", () => {
+  it("says who moved which workspace where, and why", () => {
+    const t = summary({ ...base, event: "stage_changed", kind: "advance", from_stage: 1, to_stage: 2, from_stage_name: "Shadow", to_stage_name: "10 %", actor: "op@example.com", reason: "healthy" }, "https://console");
+    expect(t).toBe("Globex (globex): AI pipeline v2 moved 1 Shadow → 2 10 % by op@example.com — healthy. https://console/workspaces/globex");
+  });
+
+  it("names the rule and the numbers of an alert", () => {
+    const t = summary({ ...base, event: "alert_opened", severity: "critical", rule: "p95 latency regression", message: "p95 latency new/old = 1.988 > 1.2 (new 335.3, old 168.7)" });
+    expect(t).toContain("Critical alert on Globex (globex) in AI pipeline v2: p95 latency regression — p95 latency new/old = 1.988 > 1.2");
+  });
+
+  it("lists the workspaces a wave moved, at most ten", () => {
+    const moved = Array.from({ length: 12 }, (_, i) => ({ slug: `w${i}`, name: `W${i}` }));
+    const t = summary({ event: "wave_applied", migration: base.migration, to_stage: 2, moved, actor: "op@example.com" });
+    expect(t).toContain("12 workspace(s) moved to stage 2 (w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, …)");
+  });
+});
+
+describe("webhook signature", () => {
+  it("is an HMAC-SHA256 over '<timestamp>.<body>' (known vector)", () => {
+    expect(signature("s3cret", '{"a":1}', 1700000000)).toBe("t=1700000000,v1=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940");
+  });
+});
