@@ -75,7 +75,7 @@ describe("rollout moves → one stage_transitions row per workspace moved", () =
     const ws = await createWorkspace();
     await enroll(ws.id, mig.id, 0, 0);
     const w = await written(operator, (tx) => tx`select public.advance_workspace(${ws.id}, ${mig.id}, 0, 'too early') as r`);
-    expect((w.result as { r: { ok: boolean } }[])[0].r.ok).toBe(false);
+    expect((w.result as unknown as { r: { ok: boolean } }[])[0].r.ok).toBe(false);
     expect([w.audit, w.transitions, w.flagChanges]).toEqual([[], [], []]);
   });
 
@@ -112,7 +112,7 @@ describe("flags → one flag_changes row (and its audit event) per change", () =
       return w;
     };
     const created = await step(admin, "create", (tx) => tx`select (public.create_feature_flag(${key}, 'audit test', ${mig.id}, 1, 0, 'new')).id`);
-    const id = (created.result as { id: string }[])[0].id;
+    const id = (created.result as unknown as { id: string }[])[0].id;
     await step(operator, "rollout", (tx) => tx`select public.set_flag_rollout(${id}, 1, true, 5000, 'half')`);
     await step(admin, "definition", (tx) => tx`select public.update_flag_definition(${id}, 2, 'described', null, null, 'unlink')`);
     await step(operator, "override", (tx) => tx`select public.set_flag_override(${id}, ${ws.id}, true, 'pin on')`);
@@ -137,7 +137,7 @@ describe("configuration and membership → one audit_events row per change", () 
   it("guardrail rules: insert, update, delete", async () => {
     const ins = await written(admin, (tx) => tx`insert into public.guardrail_rules (name, statistic, comparison, operator, threshold)
       values ('audit rule', 'p95_latency', 'ratio', '>', 1.5) returning id`);
-    const id = (ins.result as { id: string }[])[0].id;
+    const id = (ins.result as unknown as { id: string }[])[0].id;
     onlyAudit(ins, admin, "guardrail_rules.insert", id);
     onlyAudit(await written(admin, (tx) => tx`update public.guardrail_rules set threshold = 2 where id = ${id}`), admin, "guardrail_rules.update", id);
     onlyAudit(await written(admin, (tx) => tx`delete from public.guardrail_rules where id = ${id}`), admin, "guardrail_rules.delete", id);
@@ -146,7 +146,7 @@ describe("configuration and membership → one audit_events row per change", () 
   it("notification channels: insert, update, delete — without the secret", async () => {
     const ins = await written(admin, (tx) => tx`insert into public.notification_channels (name, kind, url, secret, enabled)
       values ('audit hook', 'webhook', 'http://127.0.0.1:9/x', 'sekrit-value', false) returning id`);
-    const id = (ins.result as { id: string }[])[0].id;
+    const id = (ins.result as unknown as { id: string }[])[0].id;
     onlyAudit(ins, admin, "notification_channels.insert", id);
     expect(JSON.stringify(ins.audit[0].details)).not.toContain("sekrit-value");
     onlyAudit(await written(admin, (tx) => tx`update public.notification_channels set name = 'renamed' where id = ${id}`), admin, "notification_channels.update", id);
@@ -176,7 +176,7 @@ describe("configuration and membership → one audit_events row per change", () 
   it("ingest tokens: create, revoke, delete — never the hash", async () => {
     const hash = "f".repeat(48) + Date.now().toString(16).padStart(16, "0");
     const created = await written(admin, (tx) => tx`select public.create_ingest_token('audit token', ${hash}, 'rc_audit', null, array['state:read']) as id`);
-    const id = (created.result as { id: string }[])[0].id;
+    const id = (created.result as unknown as { id: string }[])[0].id;
     onlyAudit(created, admin, "ingest_token.create", id);
     onlyAudit(await written(admin, (tx) => tx`select public.revoke_ingest_token(${id})`), admin, "ingest_token.revoke", id);
     const del = await written(admin, (tx) => tx`delete from public.ingest_tokens where id = ${id}`);
@@ -196,13 +196,13 @@ describe("configuration and membership → one audit_events row per change", () 
   it("workspaces and migration plans: insert, update, delete", async () => {
     const slug = `audit-${Date.now().toString(36)}`;
     const ins = await written(admin, (tx) => tx`insert into public.workspaces (slug, name) values (${slug}, 'Audit Co') returning id`);
-    const id = (ins.result as { id: string }[])[0].id;
+    const id = (ins.result as unknown as { id: string }[])[0].id;
     onlyAudit(ins, admin, "workspaces.insert", id);
     onlyAudit(await written(admin, (tx) => tx`update public.workspaces set is_canary = true where id = ${id}`), admin, "workspaces.update", id);
     onlyAudit(await written(admin, (tx) => tx`delete from public.workspaces where id = ${id}`), admin, "workspaces.delete", id);
 
     const mins = await written(admin, (tx) => tx`insert into public.migrations (key, name) values (${slug}, 'Audit plan') returning id`);
-    const mid = (mins.result as { id: string }[])[0].id;
+    const mid = (mins.result as unknown as { id: string }[])[0].id;
     onlyAudit(mins, admin, "migrations.insert", mid);
     onlyAudit(await written(admin, (tx) => tx`update public.migrations set description = 'd' where id = ${mid}`), admin, "migrations.update", mid);
     onlyAudit(await written(admin, (tx) => tx`delete from public.migrations where id = ${mid}`), admin, "migrations.delete", mid);
