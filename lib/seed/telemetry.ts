@@ -23,7 +23,7 @@ interface Pair {
   migId: string;
   migKey: string;
   lastStage: number;
-  history: { at: number; to: number }[];
+  history: { at: number; to: number; kind: string }[];
 }
 
 /** Per-migration behaviour: median latency (ms) and error rate of each variant. */
@@ -44,10 +44,10 @@ const COMMENTS = ["Looks cleaner than before", "Nice, the new view is faster", "
 export async function seedTelemetry(sql: Sql, opts: { now?: Date } = {}): Promise<{ samples: number; feedback: number }> {
   const now = (opts.now ?? new Date()).getTime();
   const r = rng(4242);
-  const rows = await sql<{ ws_id: string; slug: string; is_canary: boolean; tier: string; mig_id: string; mig_key: string; last_stage: number; history: { at: string; to: number }[] }[]>`
+  const rows = await sql<{ ws_id: string; slug: string; is_canary: boolean; tier: string; mig_id: string; mig_key: string; last_stage: number; history: { at: string; to: number; kind: string }[] }[]>`
     select w.id as ws_id, w.slug, w.is_canary, w.tier, m.id as mig_id, m.key as mig_key,
            (select max(position) from public.migration_stages s where s.migration_id = m.id) as last_stage,
-           coalesce((select json_agg(json_build_object('at', t.created_at, 'to', t.to_stage) order by t.created_at, t.id)
+           coalesce((select json_agg(json_build_object('at', t.created_at, 'to', t.to_stage, 'kind', t.kind) order by t.created_at, t.id)
                      from public.stage_transitions t where t.workspace_id = w.id and t.migration_id = m.id), '[]') as history
     from public.workspace_rollouts ro
     join public.workspaces w on w.id = ro.workspace_id
@@ -55,12 +55,13 @@ export async function seedTelemetry(sql: Sql, opts: { now?: Date } = {}): Promis
     order by w.slug, m.key`;
   const pairs: Pair[] = rows.map((x) => ({
     wsId: x.ws_id, slug: x.slug, canary: x.is_canary, tier: x.tier, migId: x.mig_id, migKey: x.mig_key, lastStage: x.last_stage,
-    history: x.history.map((h) => ({ at: new Date(h.at).getTime(), to: h.to })),
+    history: x.history.map((h) => ({ at: new Date(h.at).getTime(), to: h.to, kind: h.kind })),
   }));
 
   // The regression episode: the first canary's last advance to stage ≥ 2 of lead-centric.
-  const victim = pairs.find((p) => p.canary && p.migKey === "lead-centric" && p.history.some((h) => h.to >= 2));
-  const lastAdvance = victim ? victim.history.filter((h) => h.to >= 2).at(-1)!.at : 0;
+  const isAdvance = (h: { to: number; kind: string }) => h.kind === "advance" && h.to >= 2;
+  const victim = pairs.find((p) => p.canary && p.migKey === "lead-centric" && p.history.some(isAdvance));
+  const lastAdvance = victim ? victim.history.filter(isAdvance).at(-1)!.at : 0;
   const inEpisode = (p: Pair, t: number) => p === victim && t >= lastAdvance && t < lastAdvance + 3 * HOUR;
 
   const feedback: unknown[] = [];
@@ -82,7 +83,7 @@ export async function seedTelemetry(sql: Sql, opts: { now?: Date } = {}): Promis
         const episode = isNew && inEpisode(p, t);
         const [median, errRate] = isNew ? profile.new : profile.old;
         const diurnal = 1 + 0.25 * Math.sin(((t / HOUR) % 24) / 24 * 2 * Math.PI);
-        const latency = median * diurnal * (episode ? 2.4 : 1) * Math.exp(0.35 * r.normal());
+        const latency = median * diurnal * (episode ? 3.2 : 1) * Math.exp(0.35 * r.normal());
         const error = r.next() < (episode ? 0.07 : errRate) ? 1 : 0;
         loader.add(p.wsId, p.migId, "latency_ms", variant, Math.round(latency * 10) / 10, t);
         loader.add(p.wsId, p.migId, "error", variant, error, t);

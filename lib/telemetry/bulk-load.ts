@@ -54,8 +54,8 @@ export class BulkLoader {
     const wsKey = this.id(ws);
     for (const res of TIERS) {
       const bucket = timeMs - (timeMs % res);
-      this.count(`${wsKey}|${series}|${bucket}`, ws, mig, metric, variant, res, bucket, value, idx);
-      this.count(`*|${series}|${bucket}`, ALL_WORKSPACES, mig, metric, variant, res, bucket, value, idx);
+      this.count(`${wsKey}|${series}|${res}|${bucket}`, ws, mig, metric, variant, res, bucket, value, idx);
+      this.count(`*|${series}|${res}|${bucket}`, ALL_WORKSPACES, mig, metric, variant, res, bucket, value, idx);
     }
     this.samples++;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BulkLoader } from "../../lib/telemetry/bulk-load";
 import { cumulative, trim } from "../../lib/telemetry/histogram";
 import { asAnon, asUser, closeDb, createUser, db, type TestUser } from "../helpers/db";
 
@@ -119,6 +120,34 @@ describe("histograms", () => {
     await store(workspaces[0], "hist_check", "old", b, b.map(() => t + 1000));
     const [two] = await db()`select hist from public.metric_rollups where workspace_id = ${workspaces[0]} and metric = 'hist_check'`;
     expect(two.hist).toEqual(trim(cumulative([...a, ...b])));
+  });
+});
+
+describe("bulk loading (seed, benchmark data)", () => {
+  it("writes exactly the rollup rows the ingest path writes", async () => {
+    const r = rand(9);
+    const base = start + 240 * MIN;
+    const samples = Array.from({ length: 3000 }, (_, i) => ({ value: i % 7 === 0 ? 0 : Math.exp(3 + r()), t: base + Math.floor(r() * 150) * MIN + (i % 3) * 1000 }));
+    const [wsA, wsB] = [workspaces[0], workspaces[1]];
+    // Same samples: through store_metrics for workspace A, through the bulk loader (two flushes, merging) for B.
+    await store(wsA, "bulk_check", "new", samples.map((s) => s.value), samples.map((s) => s.t));
+    const loader = new BulkLoader(db());
+    for (const [i, s] of samples.entries()) {
+      loader.add(wsB, migrationId, "bulk_check", "new", s.value, s.t);
+      if (i === 1500) await loader.flush();
+    }
+    await loader.flush();
+    const rows = (ws: string) => db()`
+      select resolution, bucket, n::int, sum, min, max, hist from (
+        select 60 as resolution, bucket, n, sum, min, max, hist from public.metric_rollups
+        where workspace_id = ${ws} and metric = 'bulk_check'
+        union all
+        select resolution, bucket, n, sum, min, max, hist from public.metric_rollups_coarse
+        where workspace_id = ${ws} and metric = 'bulk_check') x
+      order by resolution, bucket`;
+    const [a, b] = await Promise.all([rows(wsA), rows(wsB)]);
+    expect(a.length).toBeGreaterThan(150);
+    expect(b.map((x) => ({ ...x, sum: Math.round(x.sum * 1e6) }))).toEqual(a.map((x) => ({ ...x, sum: Math.round(x.sum * 1e6) })));
   });
 });
 
