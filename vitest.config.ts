@@ -28,6 +28,19 @@ export default defineConfig({
           globalSetup: ["tests/helpers/global-setup.ts"],
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // npm run test:faults: Postgres restarts, killed workers, two app instances.
+          // Each file runs its own Postgres cluster and app processes, one file at a time.
+          name: "faults",
+          include: ["tests/faults/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
