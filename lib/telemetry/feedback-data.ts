@@ -12,6 +12,7 @@ export interface FeedbackFilter {
 
 export interface FeedbackResponse {
   from: number;
+  to: number;
   bin: number;
   /** count per rating 1..5 and variant ("none" = not attributed to a variant) */
   ratings: { rating: number; variant: string; n: number }[];
@@ -63,7 +64,7 @@ export async function readFeedback(tx: Tx, scope: Scope, f: FeedbackFilter, now 
     tx<{ total: number }[]>`select count(*)::int as total from (${filtered}) f`,
   ]);
   return {
-    from: from.getTime(), bin: feedbackBin, ratings, negative,
+    from: from.getTime(), to: now, bin: feedbackBin, ratings, negative,
     latest: latest.map((l) => ({ ...l, time: new Date(l.time).toISOString() })),
     stages: stages.map((s) => s.stage), total,
   };

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { TelemetryPanel } from "@/components/charts/telemetry-panel";
 import { LiveRefresh } from "@/components/live-refresh";
 import { AlertCallout } from "@/components/rollout/alert-callout";
 import { StageStepper } from "@/components/rollout/stage-stepper";
@@ -109,6 +110,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                   </CardBody>
                 </Card>
               </div>
+              <TelemetryPanel key={selected.migrationKey} workspaceSlug={workspace.slug} migrationKey={selected.migrationKey} />
             </>
           ) : null}
         </>
