@@ -116,4 +116,21 @@ test.describe("stage control", () => {
     expect(stage).toBe(1);
     await ctx.close();
   });
+
+  test("select workspaces in the migration table, preview, and advance them by hand", async ({ page, sql }) => {
+    const slugA = await makeWorkspace(sql, "Pick One", "ai-pipeline", 0);
+    const slugB = await makeWorkspace(sql, "Pick Two", "ai-pipeline", 0);
+    await loginAs(page, "operator");
+    await page.goto("/migrations/ai-pipeline");
+    await page.getByRole("checkbox", { name: "Select Pick One" }).check();
+    await page.getByRole("checkbox", { name: "Select Pick Two" }).check();
+    await page.getByRole("button", { name: "Preview advance" }).click();
+    await expect(page.getByTestId("selected-preview")).toContainText("2 would move");
+    await page.getByRole("button", { name: "Advance selected one stage" }).click();
+    await expect(page.getByTestId("selected-result")).toContainText("2 moved");
+    await shot(page, "migration-selected-advance");
+    const rows = await sql`select w.slug, r.stage from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
+                           join public.migrations m on m.id = r.migration_id where m.key = 'ai-pipeline' and w.slug in (${slugA}, ${slugB})`;
+    expect(rows.map((r) => r.stage)).toEqual([1, 1]);
+  });
 });

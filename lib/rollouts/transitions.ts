@@ -51,3 +51,16 @@ export async function emergencyStop(tx: Tx, a: { migrationId: string; reason: st
   const [{ r }] = await tx<{ r: { ok: boolean; workspaces: number } }[]>`select public.emergency_stop(${a.migrationId}, ${a.reason}) as r`;
   return r;
 }
+
+export interface SelectedResult {
+  dry_run: boolean;
+  moved: (WaveResult["moved"][number] & { from_stage: number; to_stage: number })[];
+  failed: WaveResult["failed"];
+  skipped: WaveResult["skipped"];
+}
+
+export async function advanceSelected(tx: Tx, a: { migrationId: string; workspaceIds: string[]; reason: string; dryRun: boolean }): Promise<SelectedResult> {
+  const [{ r }] = await tx<{ r: SelectedResult }[]>`
+    select public.advance_selected(${a.migrationId}, ${a.workspaceIds}::uuid[], ${a.reason}, ${a.dryRun}) as r`;
+  return r;
+}

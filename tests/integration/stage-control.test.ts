@@ -324,3 +324,29 @@ describe("emergency stop", () => {
     expect(n).toBe(0);
   });
 });
+
+describe("advancing selected workspaces", () => {
+  it("moves each selected workspace one stage from where it is, reports gate failures and skips, previews without writing", async () => {
+    const mig = await createMigration([{}, {}, { minSamples: 10 }, {}]);
+    const [a, b, c, d, outsider] = await Promise.all([0, 1, 2, 3, 4].map(() => createWorkspace()));
+    await enroll(a.id, mig.id, 0);
+    await enroll(b.id, mig.id, 1);
+    await enroll(c.id, mig.id, 3);
+    await enroll(d.id, mig.id, 1);
+    await asUser(operator, (tx) => tx`select public.pause_workspace(${d.id}, ${mig.id}, 'on hold')`);
+    const call = (u: TestUser, dry: boolean) =>
+      asUser(u, async (tx) => (await tx`select public.advance_selected(${mig.id}, ${[a.id, b.id, c.id, d.id, outsider.id]}::uuid[], 'picked', ${dry}) as r`)[0].r);
+    const preview = await call(viewer, true);
+    expect(await transitions(a.id, mig.id)).toHaveLength(0);
+    await expect(call(viewer, false)).rejects.toThrow(/needs the operator role/);
+    const done = await call(operator, false);
+    expect(done.moved.map((m: { workspace_id: string }) => m.workspace_id)).toEqual(preview.moved.map((m: { workspace_id: string }) => m.workspace_id));
+    expect(done.moved.map((m: { workspace_id: string }) => m.workspace_id)).toEqual([a.id]);
+    expect(done.failed.map((m: { workspace_id: string }) => m.workspace_id)).toEqual([b.id]);
+    expect(Object.fromEntries(done.skipped.map((m: { workspace_id: string; reason: string }) => [m.workspace_id, m.reason]))).toEqual({
+      [c.id]: "at the last stage", [d.id]: "paused", [outsider.id]: "not enrolled",
+    });
+    expect(await rollout(a.id, mig.id)).toMatchObject({ stage: 1 });
+    expect(await rollout(b.id, mig.id)).toMatchObject({ stage: 1 });
+  });
+});

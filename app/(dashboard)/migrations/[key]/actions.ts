@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
-import { emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
+import { advanceSelected, emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
 
 const key = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
 
@@ -47,6 +47,28 @@ export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopS
     throw new ExpectedError(`Type the migration key “${input.migration}” to confirm the emergency stop.`);
   }
   const result = await asUser(session.claims, async (tx) => stop(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
+  revalidatePath(`/migrations/${input.migration}`);
+  revalidatePath("/");
+  return result;
+});
+
+const SelectedSchema = z.object({
+  migration: key,
+  workspaceIds: z.array(z.uuid("not a workspace id")).min(1, "select at least one workspace").max(1000, "at most 1000 at a time"),
+  reason: z.string().trim().max(2000).default(""),
+});
+
+/** Preview of advancing the selected workspaces one stage each; writes nothing. */
+export const previewSelected = defineAction({ name: "previewSelected", schema: SelectedSchema, role: "viewer" }, async (input, { session }) =>
+  asUser(session.claims, async (tx) =>
+    advanceSelected(tx, { migrationId: await resolveMigration(tx, input.migration), workspaceIds: input.workspaceIds, reason: input.reason, dryRun: true }),
+  ),
+);
+
+export const applySelected = defineAction({ name: "applySelected", schema: SelectedSchema, role: "operator" }, async (input, { session }) => {
+  const result = await asUser(session.claims, async (tx) =>
+    advanceSelected(tx, { migrationId: await resolveMigration(tx, input.migration), workspaceIds: input.workspaceIds, reason: input.reason, dryRun: false }),
+  );
   revalidatePath(`/migrations/${input.migration}`);
   revalidatePath("/");
   return result;

@@ -2,25 +2,15 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { LiveRefresh } from "@/components/live-refresh";
 import { StageAreaChart } from "@/components/rollout/stage-area-chart";
-import { StatusBadge } from "@/components/rollout/stage-badge";
-import { Badge } from "@/components/ui/badge";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { Table, Td, Th } from "@/components/ui/table";
-import { RelativeTime } from "@/components/ui/time";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
 import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
 import { EmergencyStop } from "./emergency-stop";
 import { WavePanel } from "./wave-panel";
+import { WorkspaceTable } from "./workspace-table";
 
 export const dynamic = "force-dynamic";
-
-function Health({ status, open, critical }: { status: string; open: number; critical: number }) {
-  if (critical > 0) return <Badge tone="red">{critical} critical alert{critical > 1 ? "s" : ""}</Badge>;
-  if (open > 0) return <Badge tone="amber">{open} open alert{open > 1 ? "s" : ""}</Badge>;
-  if (status === "paused") return <Badge tone="amber">paused</Badge>;
-  return <Badge tone="green">healthy</Badge>;
-}
 
 export default async function MigrationPage({ params }: { params: Promise<{ key: string }> }) {
   const session = await requireSession();
@@ -68,34 +58,13 @@ export default async function MigrationPage({ params }: { params: Promise<{ key:
       </Card>
 
       <Card>
-        <CardHeader title={`Workspaces (${workspaces.length})`} description="In wave order: canaries first, then the fixed order waves follow." />
-        <Table>
-          <thead>
-            <tr>
-              <Th>#</Th>
-              <Th>Workspace</Th>
-              <Th>Stage</Th>
-              <Th>Status</Th>
-              <Th>Health</Th>
-              <Th>In stage since</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {workspaces.map((w, i) => (
-              <tr key={w.workspaceId} data-testid="migration-workspace">
-                <Td className="font-mono text-xs text-slate-400">{i + 1}</Td>
-                <Td>
-                  <Link href={`/workspaces/${w.slug}?m=${migration.key}`} className="font-medium text-slate-900 hover:text-brand-700">{w.name}</Link>
-                  {w.isCanary ? <Badge tone="violet" className="ml-2">canary</Badge> : null}
-                </Td>
-                <Td><span className="font-mono text-xs text-slate-500">{w.stage}</span> {migration.stages[w.stage]?.name}</Td>
-                <Td><StatusBadge status={w.status} /></Td>
-                <Td><Health status={w.status} open={w.openAlerts} critical={w.criticalAlerts} /></Td>
-                <Td className="text-slate-500"><RelativeTime date={w.enteredAt} /></Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <CardHeader title={`Workspaces (${workspaces.length})`} description="In wave order: canaries first, then the fixed order waves follow. Select workspaces to advance them by hand." />
+        <WorkspaceTable
+          migration={migration.key}
+          rows={workspaces.map((w) => ({ ...w, enteredAt: new Date(w.enteredAt).toISOString() }))}
+          stageNames={migration.stages.map((st) => st.name)}
+          canOperate={canOperate}
+        />
       </Card>
     </div>
   );
