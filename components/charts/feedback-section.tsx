@@ -44,19 +44,19 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
           Feedback {d ? <span className="font-normal text-slate-500">({d.total} in range)</span> : null}
         </h3>
         <div className="flex flex-wrap items-center gap-2 text-sm">
-          <Select aria-label="Filter by variant" className="w-32" value={filters.variant ?? ""} onChange={(e) => set({ variant: (e.target.value || undefined) as FeedbackFilters["variant"] })}>
+          <Select aria-label="Filter by variant" className="!w-36" value={filters.variant ?? ""} onChange={(e) => set({ variant: (e.target.value || undefined) as FeedbackFilters["variant"] })}>
             <option value="">All variants</option>
             <option value="old">Old</option>
             <option value="new">New</option>
           </Select>
-          <Select aria-label="Filter by kind" className="w-36" value={filters.kind ?? ""} onChange={(e) => set({ kind: (e.target.value || undefined) as FeedbackFilters["kind"] })}>
+          <Select aria-label="Filter by kind" className="!w-36" value={filters.kind ?? ""} onChange={(e) => set({ kind: (e.target.value || undefined) as FeedbackFilters["kind"] })}>
             <option value="">All kinds</option>
             <option value="rating">Ratings</option>
             <option value="complaint">Complaints</option>
             <option value="bug">Bugs</option>
             <option value="comment">Comments</option>
           </Select>
-          <Select aria-label="Filter by stage" className="w-32" value={filters.stage ?? ""} onChange={(e) => set({ stage: e.target.value === "" ? undefined : Number(e.target.value) })}>
+          <Select aria-label="Filter by stage" className="!w-36" value={filters.stage ?? ""} onChange={(e) => set({ stage: e.target.value === "" ? undefined : Number(e.target.value) })}>
             <option value="">All stages</option>
             {(d?.stages ?? []).map((s) => <option key={s} value={s}>Stage {s}</option>)}
           </Select>

@@ -17,7 +17,7 @@ export function formatMs(v: number | null | undefined): string {
 }
 
 export function formatPct(v: number | null | undefined, digits = 2): string {
-  return v == null ? "–" : `${(v * 100).toFixed(digits)} %`;
+  return v == null ? "–" : `${(v * 100).toFixed(digits)}%`;
 }
 
 export function formatCount(v: number | null | undefined): string {

@@ -22,6 +22,8 @@ export function MetricChart(props: {
   from: number;
   to: number;
   format: (v: number) => string;
+  /** Rates: keep 0 at the bottom and a readable top even when everything is 0. */
+  rate?: boolean;
   testId?: string;
 }) {
   const { points, lines, markers, range, from, to, format } = props;
@@ -47,7 +49,8 @@ export function MetricChart(props: {
             <LineChart data={points} margin={{ top: 12, right: 16, bottom: 0, left: 4 }}>
               <CartesianGrid stroke="#f1f5f9" vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
-              <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "#64748b" }} width={64} />
+              <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "#64748b" }} width={60}
+                domain={props.rate ? [0, (max: number) => Math.min(1, Math.max(max * 1.15, 0.01))] : [0, "auto"]} />
               <Tooltip
                 labelFormatter={(t) => formatFull(Number(t))}
                 formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}

@@ -78,8 +78,8 @@ export function TelemetryPanel({ workspaceSlug, migrationKey }: { workspaceSlug?
                 { key: "p50_new", name: "new p50", color: COLORS.newSoft, dashed: true },
                 { key: "p95_new", name: "new p95", color: COLORS.new },
               ]} />
-            <MetricChart title="Error rate" testId="chart-error" {...chart} format={(v) => formatPct(v, 1)} lines={pair("error", "")} />
-            <MetricChart title="Success rate" testId="chart-success" {...chart} format={(v) => formatPct(v, 1)} lines={pair("success", "")} />
+            <MetricChart title="Error rate" testId="chart-error" {...chart} rate format={(v) => formatPct(v, v > 0 && v < 0.1 ? 1 : 0)} lines={pair("error", "")} />
+            <MetricChart title="Success rate" testId="chart-success" {...chart} rate format={(v) => formatPct(v, 0)} lines={pair("success", "")} />
             <MetricChart title={`Volume (requests per ${bucketWords(d.resolution)})`} testId="chart-volume" {...chart} format={formatCount} lines={pair("volume", "")} />
             {custom.map((m) => (
               <MetricChart key={m} title={`${m} (mean)`} testId={`chart-custom-${m}`} {...chart} format={(v) => v.toPrecision(3)} lines={pair(m, "")} />
