@@ -57,3 +57,21 @@ test.describe("sign-in", () => {
     await expect(page).toHaveURL(/\/login/);
   });
 });
+
+test.describe("overview filters", () => {
+  test("filter by stage, status, health and canary, and sort", async ({ page, sql }) => {
+    await loginAs(page, "viewer");
+    await page.getByLabel("Canary").selectOption("yes");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByTestId("overview-row")).toHaveCount(3);
+    await page.goto("/?at=lead-centric:0&status=active&sort=name");
+    const [{ n }] = await sql`select count(*)::int as n from public.workspace_rollouts r join public.migrations m on m.id = r.migration_id
+                              where m.key = 'lead-centric' and r.stage = 0 and r.status = 'active'`;
+    await expect(page.getByTestId("overview-row")).toHaveCount(Math.min(n, 50));
+    const names = await page.getByTestId("overview-row").locator("td:first-child a").allTextContents();
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    await page.goto("/?health=critical&canary=no&q=zzz-nothing");
+    await expect(page.getByText("No workspace matches these filters")).toBeVisible();
+    await shot(page, "overview-filters-empty");
+  });
+});

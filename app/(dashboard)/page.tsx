@@ -4,7 +4,7 @@ import { StageLabel, StatusBadge } from "@/components/rollout/stage-badge";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
+import { Input, Select } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { RelativeTime } from "@/components/ui/time";
 import { requireSession } from "@/lib/auth/session";
@@ -15,6 +15,12 @@ export const dynamic = "force-dynamic";
 
 const Params = z.object({
   q: z.string().trim().max(100).optional().catch(undefined),
+  // "<migration key>" or "<migration key>:<stage>"
+  at: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}(:\d{1,2})?$/).optional().catch(undefined),
+  status: z.enum(["active", "paused", "rolled_back"]).optional().catch(undefined),
+  health: z.enum(["alerts", "critical", "healthy"]).optional().catch(undefined),
+  canary: z.enum(["yes", "no"]).optional().catch(undefined),
+  sort: z.enum(["canary", "name", "alerts", "recent"]).catch("canary"),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 const PAGE_SIZE = 50;
@@ -24,11 +30,25 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const params = Params.parse(await searchParams);
   const { columns, rows, total } = await asUser(session.claims, async (tx) => {
     const columns = await listMigrationColumns(tx);
-    const { rows, total } = await listOverview(tx, { q: params.q, page: params.page, pageSize: PAGE_SIZE });
+    const [migration, stage] = params.at?.split(":") ?? [];
+    const { rows, total } = await listOverview(tx, {
+      q: params.q || undefined,
+      migration,
+      stage: stage === undefined ? undefined : Number(stage),
+      status: params.status,
+      health: params.health,
+      canary: params.canary === undefined ? undefined : params.canary === "yes",
+      sort: params.sort,
+      page: params.page,
+      pageSize: PAGE_SIZE,
+    });
     return { columns, rows, total };
   });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const pageHref = (p: number) => `/?${new URLSearchParams({ ...(params.q ? { q: params.q } : {}), page: String(p) })}`;
+  const kept: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (k !== "page" && v) kept[k] = String(v);
+  const pageHref = (p: number) => `/?${new URLSearchParams({ ...kept, page: String(p) })}`;
+  const filtered = Boolean(params.q || params.at || params.status || params.health || params.canary);
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
@@ -40,15 +60,47 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <CardHeader
           title={`Workspaces (${total})`}
           description="Canary workspaces first. Stage number and name, status, and when the workspace entered its stage."
-          actions={
-            <form role="search" className="flex gap-2" action="/">
-              <Input name="q" type="search" placeholder="Search workspaces…" defaultValue={params.q} aria-label="Search workspaces" className="w-64" />
-            </form>
-          }
         />
+        <form role="search" action="/" className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-5 py-3" data-testid="overview-filters">
+          <Input name="q" type="search" placeholder="Search workspaces…" defaultValue={params.q} aria-label="Search workspaces" className="w-56" />
+          <Select name="at" defaultValue={params.at ?? ""} aria-label="Stage" className="w-56">
+            <option value="">Any stage</option>
+            {columns.map((c) => (
+              <optgroup key={c.id} label={c.name}>
+                <option value={c.key}>{c.name}: enrolled</option>
+                {Array.from({ length: c.stageCount }, (_, i) => <option key={i} value={`${c.key}:${i}`}>{c.name}: stage {i}</option>)}
+              </optgroup>
+            ))}
+          </Select>
+          <Select name="status" defaultValue={params.status ?? ""} aria-label="Status" className="w-36">
+            <option value="">Any status</option>
+            <option value="active">Active</option>
+            <option value="paused">Paused</option>
+            <option value="rolled_back">Rolled back</option>
+          </Select>
+          <Select name="health" defaultValue={params.health ?? ""} aria-label="Health" className="w-40">
+            <option value="">Any health</option>
+            <option value="alerts">Open alerts</option>
+            <option value="critical">Critical alerts</option>
+            <option value="healthy">No open alerts</option>
+          </Select>
+          <Select name="canary" defaultValue={params.canary ?? ""} aria-label="Canary" className="w-36">
+            <option value="">All workspaces</option>
+            <option value="yes">Canaries</option>
+            <option value="no">Not canaries</option>
+          </Select>
+          <Select name="sort" defaultValue={params.sort} aria-label="Sort" className="w-44">
+            <option value="canary">Canaries first</option>
+            <option value="name">Name</option>
+            <option value="alerts">Most alerts</option>
+            <option value="recent">Recently moved</option>
+          </Select>
+          <button type="submit" className="h-9 rounded-md px-3 text-sm font-medium text-brand-700 ring-1 ring-slate-300 hover:bg-slate-50">Apply</button>
+          {filtered ? <Link href="/" className="text-sm text-slate-500 hover:underline">Clear</Link> : null}
+        </form>
         {rows.length === 0 ? (
-          <EmptyState title={params.q ? `No workspace matches “${params.q}”` : "No workspaces yet"}>
-            {params.q ? <Link className="text-brand-600 hover:underline" href="/">Clear the search</Link> : "Workspaces appear here once they are created."}
+          <EmptyState title={filtered ? "No workspace matches these filters" : "No workspaces yet"}>
+            {filtered ? <Link className="text-brand-600 hover:underline" href="/">Clear the filters</Link> : "Workspaces appear here once they are created."}
           </EmptyState>
         ) : (
           <Table>
