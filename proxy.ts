@@ -12,6 +12,17 @@ export async function proxy(request: NextRequest) {
   forwarded.set("x-request-id", requestId);
   const { pathname } = request.nextUrl;
 
+  // A path that is not valid percent-encoded UTF-8 (e.g. /api/v1/workspaces/%C0%AF/state)
+  // names nothing here, and Next's decoding of dynamic segments answers it with a 500.
+  try {
+    decodeURIComponent(pathname);
+  } catch {
+    return NextResponse.json(
+      { error: { status: 400, message: "The URL path is not valid percent-encoded UTF-8" } },
+      { status: 400, headers: { "x-request-id": requestId, "Cache-Control": "no-store" } },
+    );
+  }
+
   const isPublic = pathname === "/login" || pathname.startsWith("/api/");
   let response = NextResponse.next({ request: { headers: forwarded } });
 
