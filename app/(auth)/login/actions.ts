@@ -28,6 +28,9 @@ function safeNext(next: string | undefined): string {
 
 export async function signIn(_prev: SignInState, form: FormData): Promise<SignInState> {
   const log = requestLogger((await headers()).get("x-request-id"));
+  // Anyone can post to this action with any encoded arguments (not only the form):
+  // without FormData, form.get would throw and the request would end in a 500.
+  if (!(form instanceof FormData)) return { error: "Sign in with the form: email and password are required." };
   const parsed = SignInSchema.safeParse({ email: form.get("email"), password: form.get("password"), next: form.get("next") ?? undefined });
   const email = String(form.get("email") ?? "");
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid input", email };
