@@ -24,8 +24,10 @@ const n = (x: number) => Math.max(1, Math.round(x * RUNS));
 const DIST = process.env.NEXT_DIST_DIR ?? ".next";
 const CONCURRENCY = 6;
 
-test.describe.configure({ mode: "serial" });
 test.setTimeout(300_000);
+test.beforeEach(() => {
+  failures.length = 0;
+});
 
 // ---- generators -----------------------------------------------------------------------------
 
