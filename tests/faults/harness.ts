@@ -40,6 +40,7 @@ export class Cluster {
     return `postgres://postgres:postgres@127.0.0.1:${this.port}/postgres`;
   }
   async start() {
+    if (this.handle) return;
     this.handle = await startEmbedded({ dir: this.dir, port: this.port, log: say });
   }
   async stop() {
