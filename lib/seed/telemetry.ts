@@ -65,8 +65,7 @@ export async function seedTelemetry(sql: Sql, opts: { now?: Date } = {}): Promis
   const inEpisode = (p: Pair, t: number) => p === victim && t >= lastAdvance && t < lastAdvance + 3 * HOUR;
 
   const feedback: unknown[] = [];
-  // The demo seeds an empty database, in one flush: nothing to merge with.
-  const loader = new BulkLoader(sql, "copy");
+  const loader = new BulkLoader(sql);
   {
     for (const p of pairs) {
       const profile = PROFILE[p.migKey] ?? PROFILE["lead-centric"];

@@ -1,7 +1,8 @@
 // Bulk loading of samples for demo seeding and benchmark data: rollups of every
 // tier are computed here (with the same histogram math as the SQL, which the
-// integration tests hold equal), raw rows and rollups are COPYed into staging
-// tables and merged in one statement per table. Orders of magnitude faster than
+// integration tests hold equal), raw rows are COPYed, rollups COPYed into
+// staging tables and upserted in one statement per table (merging histograms
+// with rows already there). Orders of magnitude faster than
 // row-at-a-time for millions of sparse samples; not used by the live API.
 import type postgres from "postgres";
 import { bucketIndex, trimmedFromSorted } from "./histogram";
@@ -31,11 +32,11 @@ export class BulkLoader {
   samples = 0;
 
   /**
-   * mode "copy": COPY straight into the rollup tables, for callers that write only
-   * rows no one wrote before (an empty database, each flush a disjoint time range);
-   * "merge": stage, then upsert, merging histograms with rows already there.
+   * `_mode` is accepted for callers written against the earlier direct-COPY mode:
+   * every flush now stages and upserts, which costs the same and reports conflicts.
    */
-  constructor(private sql: Sql, private mode: "copy" | "merge" = "merge") {}
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  constructor(private sql: Sql, _mode?: "copy" | "merge") {}
 
   private ids = new Map<string, number>();
 
@@ -97,11 +98,6 @@ export class BulkLoader {
     const merge = "n = t.n + excluded.n, sum = t.sum + excluded.sum, min = least(t.min, excluded.min), max = greatest(t.max, excluded.max), hist = app_private.hist_merge(t.hist, excluded.hist)";
     await this.sql.begin(async (tx) => {
       await copy(tx`copy public.performance_metrics (time, workspace_id, migration_id, variant, metric, value) from stdin`, raw);
-      if (this.mode === "copy") {
-        await copy(tx.unsafe(`copy public.metric_rollups (${MINUTE_COLS}) from stdin`), minute);
-        await copy(tx.unsafe(`copy public.metric_rollups_coarse (${COARSE_COLS}) from stdin`), coarse);
-        return;
-      }
       await tx`create temp table stage_minute (like public.metric_rollups) on commit drop`;
       await tx`create temp table stage_coarse (like public.metric_rollups_coarse) on commit drop`;
       await copy(tx.unsafe(`copy stage_minute (${MINUTE_COLS}) from stdin`), minute);
@@ -114,6 +110,11 @@ export class BulkLoader {
   }
 }
 
+/**
+ * COPY lines into a table. Only used for raw rows and staging tables, which have no
+ * keys to conflict on: postgres.js resolves a COPY before the server has answered,
+ * so a refused COPY would never be reported here.
+ */
 async function copy(query: postgres.PendingQuery<postgres.Row[]>, lines: string[]) {
   const stream = await query.writable();
   const CHUNK = 2000;
