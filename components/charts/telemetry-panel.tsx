@@ -65,7 +65,7 @@ export function TelemetryPanel({ workspaceSlug, migrationKey }: { workspaceSlug?
       {d && !empty ? (
         <>
           <dl className="grid grid-cols-2 gap-px border-b border-slate-100 bg-slate-100 lg:grid-cols-4" data-testid="telemetry-totals">
-            <Stat label="p95 latency" old={formatMs(d.totals.old.p95)} now={formatMs(d.totals.new.p95)} worse={ratio(d.totals.new.p95, d.totals.old.p95) > 1.2} />
+            <Stat label={range === "1h" ? "p95 latency" : "p95 latency · last 24 h"} old={formatMs(d.totals.old.p95)} now={formatMs(d.totals.new.p95)} worse={ratio(d.totals.new.p95, d.totals.old.p95) > 1.2} />
             <Stat label="Error rate" old={formatPct(d.totals.old.errorRate)} now={formatPct(d.totals.new.errorRate)} worse={ratio(d.totals.new.errorRate, d.totals.old.errorRate) > 1.5} />
             <Stat label="Success rate" old={formatPct(d.totals.old.successRate)} now={formatPct(d.totals.new.successRate)} worse={ratio(d.totals.old.successRate, d.totals.new.successRate) > 1.02} />
             <Stat label="Requests" old={formatCount(d.totals.old.n)} now={formatCount(d.totals.new.n)} />

@@ -3,6 +3,7 @@ import type { Tx } from "@/lib/db";
 import { RANGES, STANDARD_METRICS, type RangeKey } from "./ranges";
 
 export const ALL_WORKSPACES = "00000000-0000-0000-0000-000000000000";
+export const P95_WINDOW_MS = 86_400_000;
 
 export interface Scope {
   migrationId: string;
@@ -47,6 +48,7 @@ export interface SeriesResponse {
   /** Custom metrics with data in the last 30 days (selectable). */
   customMetrics: string[];
   markers: StageMarker[];
+  /** Over the range; p95 over the last P95_WINDOW_MS of it at most. */
   totals: Record<"old" | "new", { n: number; errorRate: number | null; successRate: number | null; p95: number | null }>;
 }
 
@@ -72,6 +74,9 @@ export async function readSeries(tx: Tx, scope: Scope, range: RangeKey, custom: 
   const quantiled = ["latency_ms", ...custom];
   const ws = scope.workspaceId ?? ALL_WORKSPACES;
   const fromDate = new Date(from);
+  // The p95 tile merges histograms over its window; capped at a day so a 30-day
+  // chart stays fast (rates and volume are sums over the whole range).
+  const p95From = new Date(Math.max(from, now - P95_WINDOW_MS));
 
   const rows =
     scope.workspaceId && resolution === 60
@@ -106,7 +111,7 @@ export async function readSeries(tx: Tx, scope: Scope, range: RangeKey, custom: 
       order by t.created_at desc limit 200`,
     tx<{ variant: "old" | "new"; p95: number | null }[]>`
       select v.variant, s.p95 from (values ('old'), ('new')) v(variant),
-        lateral public.rollup_stats(${scope.workspaceId}, ${scope.migrationId}, 'latency_ms', v.variant, ${fromDate}, ${new Date(now + 60_000)}) s`,
+        lateral public.rollup_stats(${scope.workspaceId}, ${scope.migrationId}, 'latency_ms', v.variant, ${p95From}, ${new Date(now + 60_000)}) s`,
   ]);
 
   const byT = new Map<number, SeriesPoint>();

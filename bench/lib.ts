@@ -1,0 +1,43 @@
+// Shared helpers of the benchmark scripts: a database of their own, percentiles.
+import path from "node:path";
+import postgres from "postgres";
+import { migrate } from "../lib/db/migrator";
+import { seedDemo } from "../lib/seed/demo";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const SERVER_URL = process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export function dbUrl(name: string): string {
+  const u = new URL(SERVER_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A fresh, migrated and seeded database named `name` (dropped first if it exists). */
+export async function freshDatabase(name: string): Promise<string> {
+  const admin = postgres(dbUrl("postgres"), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = dbUrl(name);
+  await migrate(url, { root: ROOT });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  await seedDemo(sql);
+  await sql.end();
+  return url;
+}
+
+export async function dropDatabase(name: string) {
+  const admin = postgres(dbUrl("postgres"), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function summary(ms: number[]): string {
+  const s = [...ms].sort((a, b) => a - b);
+  return `p50 ${percentile(s, 0.5).toFixed(1)} ms, p95 ${percentile(s, 0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
+}
