@@ -25,10 +25,9 @@ export async function shot(page: Page, name: string) {
 
 /** Direct database access for fixtures that arrange their own data. */
 export const test = base.extend<{ sql: postgres.Sql }>({
-  // eslint-disable-next-line no-empty-pattern
-  sql: async ({}, use) => {
+  sql: async ({}, provide) => {
     const sql = postgres(process.env.E2E_DATABASE_URL!, { max: 2, onnotice: () => {} });
-    await use(sql);
+    await provide(sql);
     await sql.end();
   },
 });

@@ -121,7 +121,9 @@ describe("notification delivery", () => {
     });
     const ch = await channel(`http://127.0.0.1:${r.port}/hook`);
     const id = await pauseSomething(ch);
-    const child: ChildProcess = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
+    // One process (node with the tsx loader), so SIGKILL really kills the worker: the
+    // tsx launcher would leave its child running.
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, WORKER_SCHEDULE: "off" },
       stdio: "ignore",
