@@ -4,7 +4,7 @@
 // started here is stopped and the database dropped at the end.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../../lib/db/migrator";
@@ -46,6 +46,8 @@ export async function benchDatabase(tag: string, opts: { seed?: boolean } = {}):
 
 export interface BenchApp {
   baseUrl: string;
+  /** pid of the web process */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ export async function startApp(dbUrl: string, opts: { port?: number; worker?: bo
   };
   for (let i = 0; i < 120; i++) {
     try {
-      if ((await fetch(`${baseUrl}/api/health`)).ok) return { baseUrl, stop };
+      if ((await fetch(`${baseUrl}/api/health`)).ok) return { baseUrl, pid: children[0].pid!, stop };
     } catch {
       /* starting */
     }
@@ -83,4 +85,23 @@ export function summary(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
   const f = (x: number) => `${x.toFixed(1)} ms`;
   return `n=${s.length} p50 ${f(percentile(s, 50))} p95 ${f(percentile(s, 95))} p99 ${f(percentile(s, 99))} max ${f(s.at(-1) ?? NaN)}`;
+}
+
+/** Resident memory (MB) of a process and its children, from /proc. */
+export function rssMb(pid: number): number {
+  const all = [pid];
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) all.push(Number(child));
+  } catch {
+    /* no children list */
+  }
+  let kb = 0;
+  for (const p of all) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
 }

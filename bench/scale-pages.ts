@@ -1,0 +1,61 @@
+// Page and chart-API latency at scale (run `npm run seed:scale` first): the production
+// build against the 1 000-workspace database, signed in as the demo viewer. Times
+// full server renders (HTML) and the chart JSON, sequentially after a warm-up, and
+// reports the web process's memory. Prints figures; asserts nothing.
+// Run: npm run build && npm run seed:scale && npx tsx bench/scale-pages.ts
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import postgres from "postgres";
+import { startEmbedded, withDatabase } from "../scripts/lib/embedded-db";
+import { rssMb, startApp, summary } from "./lib/stack";
+
+const RUNS = Number(process.env.RUNS ?? 40);
+let url = process.env.SCALE_DATABASE_URL;
+let stopDb = async () => {};
+if (!url) {
+  const pg = await startEmbedded({ dir: "pg-scale", port: Number(process.env.SCALE_PG_PORT ?? 54391) });
+  url = withDatabase(pg.adminUrl("postgres"), "rollout_scale");
+  stopDb = pg.stop;
+}
+const sql = postgres(url, { max: 2, onnotice: () => {} });
+const secret = randomBytes(32).toString("hex");
+const app = await startApp(url, { env: { AUTH_SECRET: secret } });
+try {
+  const [counts] = await sql`select (select count(*) from public.workspaces)::int as workspaces, (select count(*) from public.performance_metrics)::bigint as samples,
+                                    (select count(*) from public.feedback_tracking)::int as feedback, (select count(*) from public.stage_transitions)::int as transitions`;
+  console.log(`database: ${counts.workspaces} workspaces, ${Number(counts.samples).toLocaleString("en-US")} raw samples, ${counts.feedback} feedback, ${counts.transitions} transitions`);
+  const [viewer] = await sql`select id, email from auth.users where email = 'viewer@example.com'`;
+  const token = await new SignJWT({ email: viewer.email, role: "authenticated" }).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(viewer.id).setAudience("authenticated").setIssuer("rollout-console").setIssuedAt().setExpirationTime("1h")
+    .sign(new TextEncoder().encode(secret));
+  const headers = { cookie: `rc_session=${token}` };
+  const [busy] = await sql`select w.slug from public.workspaces w join public.workspace_rollouts r on r.workspace_id = w.id
+                           join public.migrations m on m.id = r.migration_id where m.key = 'ai-pipeline' and w.slug like 'ws-%' order by w.slug limit 1`;
+  const targets: [string, string][] = [
+    ["overview, page 1 (50 of 1 000 workspaces)", "/"],
+    ["overview, page 10", "/?page=10"],
+    ["overview, filtered (stage 2, sorted by alerts)", "/?at=ai-pipeline:2&sort=alerts"],
+    ["workspace page", `/workspaces/${busy.slug}?m=ai-pipeline`],
+    ["migration page (1 000 workspaces, 30-day chart)", "/migrations/ai-pipeline"],
+    ["chart API, workspace, 30 d", `/api/telemetry/series?migration=ai-pipeline&workspace=${busy.slug}&range=30d`],
+    ["chart API, migration, 30 d", "/api/telemetry/series?migration=ai-pipeline&range=30d"],
+    ["chart API, migration, 24 h", "/api/telemetry/series?migration=ai-pipeline&range=24h"],
+  ];
+  console.log(`web process memory at start (RSS, with children): ${rssMb(app.pid).toFixed(0)} MB`);
+  for (const [label, path] of targets) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS + 5; i++) {
+      const t0 = performance.now();
+      const res = await fetch(app.baseUrl + path, { headers, redirect: "manual" });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+      if (i >= 5) times.push(performance.now() - t0);
+    }
+    console.log(`${label.padEnd(52)} ${summary(times)}`);
+  }
+  console.log(`web process memory after the run (RSS, with children): ${rssMb(app.pid).toFixed(0)} MB`);
+} finally {
+  await app.stop();
+  await sql.end();
+  await stopDb();
+}
