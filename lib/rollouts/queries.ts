@@ -117,18 +117,21 @@ export async function listMigrationWorkspaces(tx: Tx, migrationId: string): Prom
 
 /** Workspaces per stage at the end of each day over the last `days` days, from the transition log. */
 export async function stageHistory(tx: Tx, migrationId: string, days = 30): Promise<{ day: string; counts: Record<string, number> }[]> {
+  // Each transition holds its stage until the workspace's next transition; a day
+  // counts the spans that cover its end. One pass over the log, no per-day lookups.
   const rows = await tx<{ day: string; stage: number; n: number }[]>`
-    with days as (
-      select generate_series(date_trunc('day', now()) - make_interval(days => ${days - 1}), date_trunc('day', now()), interval '1 day') as day
-    ), positions as (
-      select d.day, t.workspace_id,
-        (select t2.to_stage from public.stage_transitions t2
-          where t2.migration_id = ${migrationId} and t2.workspace_id = t.workspace_id and t2.created_at < d.day + interval '1 day'
-          order by t2.created_at desc, t2.id desc limit 1) as stage
-      from days d cross join (select distinct workspace_id from public.workspace_rollouts where migration_id = ${migrationId}) t
+    with spans as (
+      select t.to_stage as stage, t.created_at as since,
+             lead(t.created_at) over (partition by t.workspace_id order by t.created_at, t.id) as until
+      from public.stage_transitions t
+      where t.migration_id = ${migrationId}
+    ), days as (
+      select d + interval '1 day' as day_end, d as day
+      from generate_series(date_trunc('day', now()) - make_interval(days => ${days - 1}), date_trunc('day', now()), interval '1 day') d
     )
-    select to_char(day, 'YYYY-MM-DD') as day, stage, count(*)::int as n
-    from positions where stage is not null group by day, stage order by day, stage`;
+    select to_char(d.day, 'YYYY-MM-DD') as day, s.stage, count(*)::int as n
+    from days d join spans s on s.since < d.day_end and (s.until is null or s.until >= d.day_end)
+    group by d.day, s.stage order by d.day, s.stage`;
   const byDay = new Map<string, Record<string, number>>();
   for (const r of rows) {
     const c = byDay.get(r.day) ?? {};

@@ -12,7 +12,9 @@ import { WorkspaceTable } from "./workspace-table";
 
 export const dynamic = "force-dynamic";
 
-export default async function MigrationPage({ params }: { params: Promise<{ key: string }> }) {
+const PAGE_SIZE = 100;
+
+export default async function MigrationPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ page?: string }> }) {
   const session = await requireSession();
   const { key } = await params;
   const data = await asUser(session.claims, async (tx) => {
@@ -26,6 +28,9 @@ export default async function MigrationPage({ params }: { params: Promise<{ key:
   const counts: Record<number, number> = {};
   for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
   const canOperate = roleAtLeast(session.role, "operator");
+  const pages = Math.max(1, Math.ceil(workspaces.length / PAGE_SIZE));
+  const page = Math.min(pages, Math.max(1, Number.parseInt((await searchParams).page ?? "1", 10) || 1));
+  const shown = workspaces.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
@@ -61,10 +66,20 @@ export default async function MigrationPage({ params }: { params: Promise<{ key:
         <CardHeader title={`Workspaces (${workspaces.length})`} description="In wave order: canaries first, then the fixed order waves follow. Select workspaces to advance them by hand." />
         <WorkspaceTable
           migration={migration.key}
-          rows={workspaces.map((w) => ({ ...w, enteredAt: new Date(w.enteredAt).toISOString() }))}
+          rows={shown.map((w) => ({ ...w, enteredAt: new Date(w.enteredAt).toISOString() }))}
+          offset={(page - 1) * PAGE_SIZE}
           stageNames={migration.stages.map((st) => st.name)}
           canOperate={canOperate}
         />
+        {pages > 1 ? (
+          <nav aria-label="Pagination" className="flex items-center justify-between border-t border-slate-100 px-5 py-3 text-sm">
+            <span className="text-slate-500">Workspaces {(page - 1) * PAGE_SIZE + 1}–{Math.min(page * PAGE_SIZE, workspaces.length)} of {workspaces.length}</span>
+            <div className="flex gap-2">
+              {page > 1 ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`/migrations/${migration.key}?page=${page - 1}`}>Previous</Link> : null}
+              {page < pages ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`/migrations/${migration.key}?page=${page + 1}`}>Next</Link> : null}
+            </div>
+          </nav>
+        ) : null}
       </Card>
     </div>
   );
