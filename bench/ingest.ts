@@ -41,7 +41,8 @@ function makeBatch(seed: number): { body: string; rows: Row[] } {
     const variant = i % 2 ? "new" : "old";
     const metric = ["latency_ms", "error", "success"][i % 3];
     const value = metric === "latency_ms" ? Math.round(Math.exp(5 + Math.random() * 0.8) * 10) / 10 : Math.random() < 0.01 ? 1 : 0;
-    const time = new Date(now - Math.floor(Math.random() * 120_000)).toISOString();
+    // A service flushing every few seconds: its samples are from the last moments.
+    const time = new Date(now - Math.floor(Math.random() * 5_000)).toISOString();
     samples.push({ workspace: t.slug, migration: "lead-centric", variant, metric, value, time });
     rows.push({ ws: t.ws, mig: t.mig, variant, metric, value, time });
   }

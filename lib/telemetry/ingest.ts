@@ -1,37 +1,17 @@
 import "server-only";
 import { apiError, apiFailure } from "@/lib/api/http";
 import { authenticateToken, hashToken, type TokenScope } from "@/lib/api/token-auth";
-import { asAnon, asService } from "@/lib/db";
+import { asAnon } from "@/lib/db";
 import { requestLogger } from "@/lib/log";
+import { afterBatch } from "./after-batch";
+import { pgArray, storeMetricBatch } from "./group-commit";
+import type { IngestResult } from "./ingest-result";
 import { takeRequest } from "./rate-limit";
 import { readJsonBody } from "./request-body";
 import { MAX_FEEDBACK_BYTES, MAX_METRIC_BYTES } from "./schemas";
 import { parseFeedbackBatch, parseMetricBatch, type FeedbackColumns, type MetricColumns, type Targets } from "./validate";
 
-/** What the SQL ingest functions answer: the stored result or why nothing was stored. */
-interface IngestResult {
-  accepted?: number;
-  replayed?: boolean;
-  workspace_ids?: string[];
-  migration_ids?: string[];
-  error?: "invalid_token" | "missing_scope" | "unknown_workspace" | "workspace_not_allowed" | "unknown_migration" | "not_enrolled" | "idempotency_mismatch";
-  scope?: string;
-  workspace?: string;
-  migration?: string;
-}
-
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,200}$/;
-
-/** Postgres array literal of numbers/booleans (faster than per-element parameters). */
-function pgArray(xs: readonly (number | boolean | null)[]): string {
-  let out = "{";
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    if (i) out += ",";
-    out += x === null ? "NULL" : x === true ? "t" : x === false ? "f" : String(x);
-  }
-  return out + "}";
-}
 
 interface Kind<B extends Targets> {
   scope: TokenScope;
@@ -47,15 +27,8 @@ const METRICS: Kind<MetricColumns> = {
   maxBytes: MAX_METRIC_BYTES,
   noun: "samples",
   parse: (json) => parseMetricBatch(json),
-  store: (tokenHash, key, requestHash, b) =>
-    asAnon(async (tx) => {
-      const [row] = await tx<{ r: IngestResult }[]>`
-        select public.ingest_metrics(${tokenHash}, ${key}, ${requestHash}, ${b.workspaces}::text[], ${b.migrations}::text[],
-          ${b.metrics}::text[], ${pgArray(b.pairs)}::int[], ${pgArray(b.ws)}::int[], ${pgArray(b.mig)}::int[],
-          ${pgArray(b.metric)}::int[], ${pgArray(b.isNew)}::boolean[], ${pgArray(b.value)}::float8[],
-          ${pgArray(b.time)}::float8[]) as r`;
-      return row.r;
-    }),
+  // Written with whatever else arrived meanwhile (group-commit.ts).
+  store: storeMetricBatch,
 };
 
 const FEEDBACK: Kind<FeedbackColumns> = {
@@ -99,7 +72,7 @@ function refusal(r: IngestResult, batch: Targets, noun: string): Response {
 /**
  * The whole ingest request: token, rate limit, body, validation, one all-or-nothing
  * SQL call (which re-checks the token and stores raw rows and rollups together),
- * then the after-batch hook outside that transaction.
+ * then the guardrail hook outside that transaction (coalesced, see after-batch.ts).
  */
 async function ingest<B extends Targets>(request: Request, kind: Kind<B>): Promise<Response> {
   const requestId = request.headers.get("x-request-id");
@@ -126,22 +99,14 @@ async function ingest<B extends Targets>(request: Request, kind: Kind<B>): Promi
     const result = await kind.store(hashToken(token), key, body.hash, parsed.batch);
     if (result.error) return refusal(result, parsed.batch, kind.noun);
 
-    if (!result.replayed) await afterBatch(result, log);
+    log.debug({ token: grant.id, accepted: result.accepted, replayed: result.replayed ?? false }, "telemetry batch stored");
+    if (!result.replayed) await afterBatch(result.workspace_ids ?? [], result.migration_ids ?? []);
     return Response.json(
       { accepted: result.accepted, replayed: result.replayed ?? false },
       { status: 200, headers: { "Cache-Control": "no-store", ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}) } },
     );
   } catch (e) {
     return apiFailure(e, requestId);
-  }
-}
-
-/** Runs public.after_telemetry_batch (guardrails) once the batch is committed; its failure never fails the ingest. */
-async function afterBatch(result: IngestResult, log: ReturnType<typeof requestLogger>) {
-  try {
-    await asService((tx) => tx`select public.after_telemetry_batch(${result.workspace_ids ?? []}::uuid[], ${result.migration_ids ?? []}::uuid[])`);
-  } catch (e) {
-    log.error({ err: e }, "after_telemetry_batch failed (batch was stored)");
   }
 }
 

@@ -241,7 +241,9 @@ begin
     insert into public.metric_rollups_coarse as t (migration_id, workspace_id, resolution, metric, variant, bucket, n, sum, min, max, hist)
     select mig, ws, res, metric, variant, bucket, n, sum, min, max, hist from g
     where all_ws or res <> 60
-    order by mig, ws, res, metric, variant, bucket
+    -- "all workspaces" rows last: every concurrent batch of a migration updates
+    -- them, so they are locked as briefly as possible (still one global order).
+    order by all_ws, mig, ws, res, metric, variant, bucket
     on conflict (migration_id, workspace_id, resolution, metric, variant, bucket) do update
       set n = t.n + excluded.n, sum = t.sum + excluded.sum,
           min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
@@ -342,6 +344,10 @@ begin
   if v_prev.request_hash <> p_request_hash then
     return jsonb_build_object('error', 'idempotency_mismatch');
   end if;
+  if v_prev.response is null then
+    -- claimed earlier in this same transaction (two copies of one batch in a group)
+    return jsonb_build_object('duplicate', true);
+  end if;
   return v_prev.response || jsonb_build_object('replayed', true);
 end
 $$;
@@ -395,6 +401,99 @@ end
 $$;
 revoke all on function public.ingest_metrics(text, text, text, text[], text[], text[], int[], int[], int[], int[], boolean[], double precision[], double precision[]) from public;
 grant execute on function public.ingest_metrics(text, text, text, text[], text[], text[], int[], int[], int[], int[], boolean[], double precision[], double precision[])
+  to anon, authenticated, service_role;
+
+-- The API's group commit: several metric batches in one transaction. Each batch is
+-- checked on its own (token, scope, targets, idempotency) and is stored entirely or
+-- not at all; the accepted ones share one store_metrics call, so concurrent batches
+-- that touch the same rollup rows merge into them once instead of queueing on each
+-- other's row locks. Samples are parallel arrays over the whole group; p_batch gives
+-- each sample's 1-based batch. p_batches: [{t: token hash, k: idempotency key|null,
+-- h: request hash, n: samples, w: [workspace indexes], m: [migration indexes],
+-- p: [w, m, ...] pairs indexing the batch's own w/m lists}]. Returns one answer per
+-- batch, shaped like ingest_metrics'.
+create or replace function public.ingest_metric_batches(
+  p_batches jsonb, p_workspaces text[], p_migrations text[], p_metrics text[], p_batch int[],
+  p_ws int[], p_mig int[], p_metric int[], p_new boolean[], p_value double precision[], p_time double precision[])
+returns jsonb
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  v_b jsonb;
+  v_i int := 0;
+  v_token record;
+  v_targets record;
+  v_prev jsonb;
+  v_results jsonb[] := '{}';
+  v_ok boolean[] := '{}';
+  v_tokens uuid[] := '{}';
+  v_all_ok boolean := true;
+  v_ws_ids uuid[];
+  v_mig_ids uuid[];
+begin
+  for v_b in select e from jsonb_array_elements(p_batches) e loop
+    v_i := v_i + 1;
+    v_ok[v_i] := false;
+    select * into v_token from app_private.token_grant(v_b->>'t');
+    if not found then
+      v_results[v_i] := jsonb_build_object('error', 'invalid_token');
+    elsif not ('metrics:write' = any (v_token.scopes)) then
+      v_results[v_i] := jsonb_build_object('error', 'missing_scope', 'scope', 'metrics:write');
+    else
+      select * into v_targets from app_private.resolve_targets(v_token.workspace_ids,
+        array(select p_workspaces[x::int] from jsonb_array_elements_text(v_b->'w') x),
+        array(select p_migrations[x::int] from jsonb_array_elements_text(v_b->'m') x),
+        array(select x::int from jsonb_array_elements_text(v_b->'p') x));
+      if v_targets.problem is not null then
+        v_results[v_i] := v_targets.problem;
+      else
+        v_prev := app_private.claim_idempotency(v_token.id, v_b->>'k', v_b->>'h');
+        if v_prev ? 'duplicate' then
+          v_results[v_i] := jsonb_build_object('accepted', (v_b->>'n')::int, 'replayed', true);
+        elsif v_prev is not null then
+          v_results[v_i] := v_prev;
+        else
+          v_ok[v_i] := true;
+          v_tokens := v_tokens || v_token.id;
+          v_results[v_i] := jsonb_build_object('accepted', (v_b->>'n')::int,
+            'workspace_ids', to_jsonb(v_targets.ws_ids), 'migration_ids', to_jsonb(v_targets.mig_ids));
+        end if;
+      end if;
+    end if;
+    v_all_ok := v_all_ok and v_ok[v_i];
+  end loop;
+
+  if true = any (v_ok) then
+    select array_agg(w.id order by u.ord) into v_ws_ids
+    from unnest(p_workspaces) with ordinality u(slug, ord) left join public.workspaces w on w.slug = u.slug;
+    select array_agg(m.id order by u.ord) into v_mig_ids
+    from unnest(p_migrations) with ordinality u(key, ord) left join public.migrations m on m.key = u.key;
+    if v_all_ok then
+      perform app_private.store_metrics(v_ws_ids, v_mig_ids, p_metrics, p_ws, p_mig, p_metric, p_new, p_value, p_time);
+    else
+      perform app_private.store_metrics(v_ws_ids, v_mig_ids, p_metrics,
+        array_agg(u.w order by u.o), array_agg(u.m order by u.o), array_agg(u.k order by u.o),
+        array_agg(u.nw order by u.o), array_agg(u.v order by u.o), array_agg(u.t order by u.o))
+      from unnest(p_batch, p_ws, p_mig, p_metric, p_new, p_value, p_time) with ordinality u(b, w, m, k, nw, v, t, o)
+      where v_ok[u.b];
+    end if;
+    v_i := 0;
+    for v_b in select e from jsonb_array_elements(p_batches) e loop
+      v_i := v_i + 1;
+      if v_ok[v_i] and v_b->>'k' is not null then
+        update app_private.ingest_requests r set response = v_results[v_i]
+        where r.key = v_b->>'k' and r.response is null and r.token_id = (select g.id from app_private.token_grant(v_b->>'t') g);
+      end if;
+    end loop;
+    update public.ingest_tokens set last_used_at = now()
+    where id = any (v_tokens) and (last_used_at is null or last_used_at < now() - interval '1 minute');
+  end if;
+  return to_jsonb(v_results);
+end
+$$;
+revoke all on function public.ingest_metric_batches(jsonb, text[], text[], text[], int[], int[], int[], int[], boolean[], double precision[], double precision[]) from public;
+grant execute on function public.ingest_metric_batches(jsonb, text[], text[], text[], int[], int[], int[], int[], boolean[], double precision[], double precision[])
   to anon, authenticated, service_role;
 
 -- POST /api/v1/feedback, as `anon`; same checks as ingest_metrics. Items are

@@ -204,6 +204,49 @@ describe("metrics ingest: accepted batches", () => {
     expect(n).toBe(4);
   });
 
+  it("concurrent batches are written together, yet each is accepted or refused on its own", async () => {
+    const [a, b] = await Promise.all([createWorkspace({ migrationKey: "lead-centric", stage: 1 }), createWorkspace({ migrationKey: "lead-centric", stage: 1 })]);
+    const scopedToA = await token({ workspaces: [a.id] });
+    const key = randomUUID();
+    const sends = [
+      metrics([sample(a), sample(a, { value: 1 })], { token: writer.raw }),
+      metrics([sample(b)], { token: scopedToA.raw }), // refused: B is outside the token's scope
+      metrics([sample(b), sample(b, { metric: "error", value: 0 }), sample(b, { metric: "error", value: 1 })], { token: writer.raw, key }),
+      metrics([sample(b), sample(b, { metric: "error", value: 0 }), sample(b, { metric: "error", value: 1 })], { token: writer.raw, key }), // same key and body
+      metrics([sample(a, { workspace: "nope-nope" })], { token: writer.raw }), // refused: unknown workspace
+    ];
+    const res = await Promise.all(sends);
+    expect(res.map((r) => r.status)).toEqual([200, 403, 200, 200, 422]);
+    const bodies = await Promise.all(res.map((r) => r.json()));
+    expect(bodies[2].accepted).toBe(3);
+    expect(bodies[3]).toEqual({ accepted: 3, replayed: true });
+    expect((await counts(a)).raw).toBe(2);
+    expect((await counts(b)).raw).toBe(3);
+  });
+
+  it("ingest_metric_batches stores the accepted batches of a group and only those", async () => {
+    const [a, b] = await Promise.all([createWorkspace({ migrationKey: "lead-centric", stage: 1 }), createWorkspace({ migrationKey: "lead-centric", stage: 1 })]);
+    const scopedToA = await token({ workspaces: [a.id] });
+    const hash = (raw: string) => createHash("sha256").update(raw).digest("hex");
+    // Batch 1 (writer): 2 samples for A. Batch 2 (scoped to A): 1 sample for B -> refused.
+    const meta = [
+      { t: hash(writer.raw), k: null, h: "h1", n: 2, w: [1], m: [1], p: [1, 1] },
+      { t: hash(scopedToA.raw), k: null, h: "h2", n: 1, w: [2], m: [1], p: [1, 1] },
+    ];
+    const results = await db().begin(async (tx) => {
+      await tx`set local role anon`;
+      const [row] = await tx`select public.ingest_metric_batches(${tx.json(meta)}, ${[a.slug, b.slug]}::text[], array['lead-centric'], array['latency_ms'],
+        '{1,1,2}'::int[], '{1,1,2}'::int[], '{1,1,1}'::int[], '{1,1,1}'::int[], '{t,t,t}'::boolean[], '{10,20,30}'::float8[], '{NULL,NULL,NULL}'::float8[]) as r`;
+      return row.r;
+    });
+    expect(results[0]).toMatchObject({ accepted: 2, workspace_ids: [a.id] });
+    expect(results[1]).toEqual({ error: "workspace_not_allowed", workspace: b.slug });
+    expect((await counts(a)).raw).toBe(2);
+    expect((await counts(b)).raw).toBe(0);
+    const [{ n }] = await db()`select sum(n)::int as n from public.metric_rollups where workspace_id = ${a.id}`;
+    expect(n).toBe(2);
+  });
+
   it("refuses an Idempotency-Key reused for a different batch", async () => {
     const w = await createWorkspace({ migrationKey: "lead-centric", stage: 1 });
     const key = randomUUID();
