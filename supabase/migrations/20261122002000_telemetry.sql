@@ -49,7 +49,7 @@ create table if not exists public.metric_rollups (
   max double precision not null,
   hist int[] not null,
   primary key (workspace_id, migration_id, metric, variant, bucket)
-);
+) with (fillfactor = 80); -- room on each page for HOT updates: rows are updated batch after batch
 
 alter table public.metric_rollups enable row level security;
 create policy metric_rollups_select on public.metric_rollups for select to authenticated
@@ -72,7 +72,7 @@ create table if not exists public.metric_rollups_coarse (
   max double precision not null,
   hist int[] not null,
   primary key (migration_id, workspace_id, resolution, metric, variant, bucket)
-);
+) with (fillfactor = 80);
 
 alter table public.metric_rollups_coarse enable row level security;
 create policy metric_rollups_coarse_select on public.metric_rollups_coarse for select to authenticated
@@ -134,11 +134,12 @@ $$;
 create or replace function app_private.hist_merge(a int[], b int[]) returns int[]
 language sql immutable parallel safe
 as $$
-  select case when a is null then b when b is null then a else
-    least(a[1], b[1]) || array(
-      select (case when k < a[1] then 0 when k > a[1] + cardinality(a) - 2 then a[cardinality(a)] else a[k - a[1] + 2] end)
-           + (case when k < b[1] then 0 when k > b[1] + cardinality(b) - 2 then b[cardinality(b)] else b[k - b[1] + 2] end)
-      from generate_series(least(a[1], b[1]), greatest(a[1] + cardinality(a) - 2, b[1] + cardinality(b) - 2)) k)
+  -- pad both to the union of their ranges (0 below, n above), then add element-wise
+  select case when a is null then b when b is null then a else (
+    select r.lo || array(select x + y from unnest(
+        array_fill(0, array[a[1] - r.lo]) || a[2:] || array_fill(a[cardinality(a)], array[r.hi - a[1] - cardinality(a) + 2]),
+        array_fill(0, array[b[1] - r.lo]) || b[2:] || array_fill(b[cardinality(b)], array[r.hi - b[1] - cardinality(b) + 2])) u(x, y))
+    from (select least(a[1], b[1]) as lo, greatest(a[1] + cardinality(a) - 2, b[1] + cardinality(b) - 2) as hi) r)
   end
 $$;
 
