@@ -48,6 +48,10 @@ test("samples sent through the API appear on the workspace chart; a revoked toke
   await expect(page.getByTestId("telemetry-totals")).toContainText("Requests", { timeout: 10_000 });
   await expect(page.getByTestId("telemetry-totals")).toContainText("new 60");
   await expect(page.getByTestId("chart-latency").locator("path.recharts-line-curve").first()).toBeVisible();
+  // The last hour at one-minute resolution shows the batch point by point.
+  await page.getByRole("group", { name: "Time range" }).getByRole("button", { name: "1h" }).click();
+  await expect(page.getByText("This workspace · 1 hour")).toBeVisible();
+  await expect(page.getByTestId("chart-latency").locator("path.recharts-line-curve").first()).toBeVisible();
   await shot(page, "telemetry-workspace");
 
   // Revoke: the very next batch is refused.

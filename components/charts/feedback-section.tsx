@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Select } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/time";
 import type { RangeKey } from "@/lib/telemetry/ranges";
-import { COLORS, formatFull, tickFormatter } from "./format";
+import { COLORS, formatFull, tickFormatter, ticksFor } from "./format";
 import { useFeedback, type FeedbackFilters, type Target } from "./use-telemetry";
 
 const KIND_TONE = { rating: "blue", comment: "neutral", complaint: "amber", bug: "red" } as const;
@@ -103,7 +103,7 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={negative} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
                   <CartesianGrid stroke="#f1f5f9" vertical={false} />
-                  <XAxis dataKey="t" type="number" scale="time" domain={[d.from, d.to]} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
+                  <XAxis dataKey="t" type="number" scale="time" domain={[d.from, d.to]} ticks={ticksFor(range, d.from, d.to)} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
                   <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} labelFormatter={(t) => formatFull(Number(t))} />
                   {groups.map((g, i) => <Bar key={g} dataKey={g} name={label(g)} stackId="n" fill={color(g, i)} isAnimationActive={false} maxBarSize={18} />)}

@@ -36,3 +36,13 @@ export const MARKER_COLORS: Record<string, string> = {
   pause: "#d97706",
   resume: "#059669",
 };
+
+const TICK_STEP: Record<RangeKey, number> = { "1h": 600_000, "24h": 4 * 3_600_000, "7d": 86_400_000, "30d": 5 * 86_400_000 };
+
+/** Evenly spaced, round ticks (UTC) between from and to. */
+export function ticksFor(range: RangeKey, from: number, to: number): number[] {
+  const step = TICK_STEP[range];
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
+  return ticks;
+}

@@ -3,7 +3,7 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { SeriesPoint, StageMarker } from "@/lib/telemetry/chart-data";
 import type { RangeKey } from "@/lib/telemetry/ranges";
-import { formatFull, MARKER_COLORS, tickFormatter } from "./format";
+import { formatFull, MARKER_COLORS, tickFormatter, ticksFor } from "./format";
 
 export interface LineDef {
   key: string;
@@ -48,7 +48,7 @@ export function MetricChart(props: {
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={points} margin={{ top: 12, right: 16, bottom: 0, left: 4 }}>
               <CartesianGrid stroke="#f1f5f9" vertical={false} />
-              <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
+              <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} ticks={ticksFor(range, from, to)} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
               <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "#64748b" }} width={60}
                 domain={props.rate ? [0, (max: number) => Math.min(1, Math.max(max * 1.15, 0.01))] : [0, "auto"]} />
               <Tooltip
