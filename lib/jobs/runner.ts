@@ -3,11 +3,21 @@
 // heartbeat stopped (a process killed mid-delivery), so their jobs run again in
 // seconds. Several worker processes may run against one database.
 import { EventEmitter } from "node:events";
-import { makeWorkerUtils, run, type Runner, type WorkerEvents } from "graphile-worker";
+import { Logger, makeWorkerUtils, run, type Runner, type WorkerEvents } from "graphile-worker";
+import { log as rootLog } from "../log";
 import postgres from "postgres";
 import { crontab, taskList } from "./tasks";
 
 const BEAT_MS = 3_000;
+
+// graphile-worker's messages through our structured log. A failed attempt is
+// expected (retries with backoff), so it is a warning, not an error.
+const workerLogger = new Logger((scope) => (level, message, meta) => {
+  const child = rootLog.child({ component: "worker", task: scope.taskIdentifier, jobId: scope.jobId });
+  if (level === "error") child.warn(meta ?? {}, message);
+  else if (level === "warning") child.warn(meta ?? {}, message);
+  else child.debug(meta ?? {}, message);
+});
 const STALE_SECONDS = 15;
 
 export interface WorkerHandle {
@@ -49,6 +59,7 @@ export async function startWorker(connectionString: string, opts: { concurrency?
     concurrency: opts.concurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 4),
     pollInterval: 1000,
     noHandleSignals: true,
+    logger: workerLogger,
     taskList,
     // The schedule (sweep, retention) can be left to other instances, e.g. in tests.
     crontab: opts.schedule === false || process.env.WORKER_SCHEDULE === "off" ? "" : crontab,
