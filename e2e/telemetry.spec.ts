@@ -33,7 +33,8 @@ test("samples sent through the API appear on the workspace chart; a revoked toke
   const now = Date.now();
   const samples = [];
   for (let i = 0; i < 60; i++) {
-    const time = new Date(now - (60 - i) * 10_000).toISOString();
+    // Spread over 40 minutes: several buckets at every range, so each chart draws a line.
+    const time = new Date(now - (60 - i) * 40_000).toISOString();
     for (const variant of ["old", "new"] as const) {
       samples.push({ workspace: slug, migration: "lead-centric", variant, metric: "latency_ms", value: (variant === "new" ? 150 : 180) + (i % 10) * 5, time });
       samples.push({ workspace: slug, migration: "lead-centric", variant, metric: "error", value: i % 20 === 0 ? 1 : 0, time });

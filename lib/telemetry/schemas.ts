@@ -77,6 +77,16 @@ export const FeedbackItem = z
   .superRefine((f, ctx) => {
     if (f.kind === "rating" && f.rating === undefined) ctx.addIssue({ code: "custom", path: ["rating"], message: "is required when kind is rating" });
     if (f.kind !== "rating" && f.rating !== undefined) ctx.addIssue({ code: "custom", path: ["rating"], message: "is only allowed when kind is rating" });
-    if (f.context !== undefined && JSON.stringify(f.context).length > 8000) ctx.addIssue({ code: "custom", path: ["context"], message: "is larger than 8000 characters of JSON" });
+    if (f.context !== undefined) {
+      // A context nested thousands deep parses, but overflows the stack when serialised.
+      let size: number;
+      try {
+        size = JSON.stringify(f.context).length;
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["context"], message: "is nested too deeply" });
+        return;
+      }
+      if (size > 8000) ctx.addIssue({ code: "custom", path: ["context"], message: "is larger than 8000 characters of JSON" });
+    }
   });
 export type FeedbackItem = z.infer<typeof FeedbackItem>;
