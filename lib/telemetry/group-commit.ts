@@ -3,8 +3,9 @@ import { asAnon } from "@/lib/db";
 import type { IngestResult } from "./ingest-result";
 import type { MetricColumns } from "./validate";
 
-// Group commit for metric batches: one write in flight per server process; batches
-// that arrive meanwhile are written together by the next one, through
+// Group commit for metric batches: at most INGEST_WRITERS (2) writes in flight per
+// server process; batches that arrive meanwhile are written together by the next
+// one, through
 // public.ingest_metric_batches (each batch still checked and stored all-or-nothing
 // on its own). Concurrent senders hit the same rollup rows (same workspaces, same
 // minute), and one transaction merging them beats several queueing on row locks.
@@ -21,17 +22,19 @@ interface Pending {
 }
 
 const queue: Pending[] = [];
-let writing = false;
+let writers = 0;
+/** Writes in flight per process (INGEST_WRITERS, default 2): a second one overlaps its raw insert and grouping with the first one's rollup upserts; both lock rollup rows in one global order, so they never deadlock. */
+const maxWriters = () => Math.max(1, Number(process.env.INGEST_WRITERS ?? 2));
 
 export function storeMetricBatch(tokenHash: string, key: string | null, requestHash: string, batch: MetricColumns): Promise<IngestResult> {
   return new Promise((resolve, reject) => {
     queue.push({ tokenHash, key, requestHash, batch, resolve, reject });
-    if (!writing) void drain();
+    if (writers < maxWriters()) void drain();
   });
 }
 
 async function drain() {
-  writing = true;
+  writers++;
   try {
     while (queue.length) {
       let samples = 0;
@@ -46,7 +49,7 @@ async function drain() {
       }
     }
   } finally {
-    writing = false;
+    writers--;
   }
 }
 
