@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { TelemetryPanel } from "@/components/charts/telemetry-panel";
 import { LiveRefresh } from "@/components/live-refresh";
 import { StageAreaChart } from "@/components/rollout/stage-area-chart";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -54,6 +55,8 @@ export default async function MigrationPage({ params, searchParams }: { params: 
           <StageAreaChart data={history} stages={migration.stages} />
         </CardBody>
       </Card>
+
+      <TelemetryPanel migrationKey={migration.key} />
 
       <Card>
         <CardHeader title="Advance a wave" description="Move a share of the workspaces at one stage to the next. Workspaces whose gate fails are reported, not moved." />
