@@ -1,3 +1,5 @@
+import type { StageDef } from "@/lib/seed/plans";
+
 // Shapes shared by the rollout pages, actions and components.
 export type RolloutStatus = "active" | "paused" | "rolled_back";
 export type TransitionKind = "advance" | "rollback" | "auto_rollback" | "emergency_stop" | "override" | "pause" | "resume" | "enroll";
@@ -29,17 +31,9 @@ export interface GateReport {
   seeded?: boolean;
 }
 
-export interface StageRow {
+/** A stage as the pages read it: its definition (the same shape plans are seeded with) and its position. */
+export interface StageRow extends StageDef {
   position: number;
-  key: string;
-  name: string;
-  description: string;
-  minSoakMinutes: number;
-  minSamples: number;
-  maxErrorRate: number | null;
-  maxP95Ratio: number | null;
-  maxOpenCriticalAlerts: number | null;
-  maxNegativeFeedback: number | null;
 }
 
 export interface TransitionRow {
