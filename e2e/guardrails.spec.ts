@@ -40,6 +40,14 @@ test("a regression through the API rolls the workspace back live, and the alert 
   const row = page.getByTestId("alert-row").filter({ hasText: "Regression Ltd" });
   await expect(row).toContainText("p95 latency regression");
   await shot(page, "alerts-inbox");
+  // The alert links to the workspace's charts at the breach, with the rule's limit drawn.
+  await row.getByRole("link", { name: "Regression Ltd" }).click();
+  await expect(page.getByTestId("alert-evaluation")).toBeVisible();
+  await expect(page.getByTestId("chart-latency")).toContainText("limit: p95 latency regression");
+  await expect(page.getByTestId("chart-latency")).toContainText("breach");
+  await page.getByTestId("chart-latency").scrollIntoViewIfNeeded();
+  await shot(page, "alert-on-chart");
+  await page.goto("/alerts");
   await row.getByRole("button", { name: "Acknowledge" }).click();
   await page.getByRole("dialog").getByLabel("Note (optional)").fill("Looking at the new model's cold starts");
   await page.getByRole("dialog").getByRole("button", { name: "Acknowledge" }).click();

@@ -25,6 +25,8 @@ export function MetricChart(props: {
   /** Rates: keep 0 at the bottom and a readable top even when everything is 0. */
   rate?: boolean;
   testId?: string;
+  /** A guardrail's limit drawn across the chart, and the moment it was breached. */
+  threshold?: { value: number; label: string; at?: number };
 }) {
   const { points, lines, markers, range, from, to, format } = props;
   const hasData = points.some((p) => lines.some((l) => p[l.key] != null));
@@ -66,6 +68,14 @@ export function MetricChart(props: {
                   label={markers.length <= 12 ? { value: `${m.from}→${m.to}`, position: "insideTopRight", fontSize: 10, fill: MARKER_COLORS[m.kind] ?? "#64748b" } : undefined}
                 />
               ))}
+              {props.threshold ? (
+                <ReferenceLine y={props.threshold.value} stroke="#e11d48" strokeWidth={1.5} strokeDasharray="6 3" ifOverflow="extendDomain"
+                  label={{ value: props.threshold.label, position: "insideTopLeft", fontSize: 11, fill: "#e11d48" }} />
+              ) : null}
+              {props.threshold?.at ? (
+                <ReferenceLine x={props.threshold.at} stroke="#e11d48" strokeWidth={1.5} ifOverflow="hidden"
+                  label={{ value: "breach", position: "insideBottomRight", fontSize: 10, fill: "#e11d48" }} />
+              ) : null}
               {lines.map((l) => (
                 <Line key={l.key} type="monotone" dataKey={l.key} name={l.name} stroke={l.color} strokeWidth={l.dashed ? 1.5 : 2}
                   strokeDasharray={l.dashed ? "4 3" : undefined} dot={points.length < 40} connectNulls isAnimationActive={false} />

@@ -21,8 +21,24 @@ const pair = (prefix: string, label: string) => [
  * of all its workspaces otherwise. Polls every few seconds, so new samples show
  * without a reload; stage transitions are drawn on every chart.
  */
-export function TelemetryPanel({ workspaceSlug, migrationKey }: { workspaceSlug?: string; migrationKey: string }) {
-  const [range, setRange] = useState<RangeKey>("24h");
+export interface ChartFocus {
+  /** which chart the limit belongs on */
+  chart: "latency" | "error" | "success";
+  value: number;
+  label: string;
+  /** when the breach happened (ms) */
+  at: number;
+}
+
+/** The smallest range that still shows `at`. */
+function rangeShowing(at: number): RangeKey {
+  const age = Date.now() - at;
+  return age < 50 * 60_000 ? "1h" : age < 23 * 3_600_000 ? "24h" : age < 6.5 * 86_400_000 ? "7d" : "30d";
+}
+
+export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspaceSlug?: string; migrationKey: string; focus?: ChartFocus }) {
+  const [range, setRange] = useState<RangeKey>(() => (focus ? rangeShowing(focus.at) : "24h"));
+  const limit = (c: ChartFocus["chart"]) => (focus?.chart === c ? { value: focus.value, label: focus.label, at: focus.at } : undefined);
   const [custom, setCustom] = useState<string[]>([]);
   const target = { migrationKey, workspaceSlug };
   const q = useSeries(target, range, custom);
@@ -71,15 +87,15 @@ export function TelemetryPanel({ workspaceSlug, migrationKey }: { workspaceSlug?
             <Stat label="Requests" old={formatCount(d.totals.old.n)} now={formatCount(d.totals.new.n)} />
           </dl>
           <div className="grid gap-4 p-5 lg:grid-cols-2">
-            <MetricChart title="Latency p50 / p95" testId="chart-latency" {...chart} format={formatMs}
+            <MetricChart title="Latency p50 / p95" testId="chart-latency" {...chart} format={formatMs} threshold={limit("latency")}
               lines={[
                 { key: "p50_old", name: "old p50", color: COLORS.oldSoft, dashed: true },
                 { key: "p95_old", name: "old p95", color: COLORS.old },
                 { key: "p50_new", name: "new p50", color: COLORS.newSoft, dashed: true },
                 { key: "p95_new", name: "new p95", color: COLORS.new },
               ]} />
-            <MetricChart title="Error rate" testId="chart-error" {...chart} rate format={(v) => formatPct(v, v > 0 && v < 0.1 ? 1 : 0)} lines={pair("error", "")} />
-            <MetricChart title="Success rate" testId="chart-success" {...chart} rate format={(v) => formatPct(v, 0)} lines={pair("success", "")} />
+            <MetricChart title="Error rate" testId="chart-error" {...chart} rate threshold={limit("error")} format={(v) => formatPct(v, v > 0 && v < 0.1 ? 1 : 0)} lines={pair("error", "")} />
+            <MetricChart title="Success rate" testId="chart-success" {...chart} rate threshold={limit("success")} format={(v) => formatPct(v, 0)} lines={pair("success", "")} />
             <MetricChart title={`Volume (requests per ${bucketWords(d.resolution)})`} testId="chart-volume" {...chart} format={formatCount} lines={pair("volume", "")} />
             {custom.map((m) => (
               <MetricChart key={m} title={`${m} (mean)`} testId={`chart-custom-${m}`} {...chart} format={(v) => v.toPrecision(3)} lines={pair(m, "")} />

@@ -12,6 +12,7 @@ import { cn } from "@/components/ui/cn";
 import { RelativeTime } from "@/components/ui/time";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
+import { alertChartFocus } from "@/lib/guardrails/chart-focus";
 import { listWorkspaceAlerts } from "@/lib/guardrails/queries";
 import { getTransitions, getWorkspace, getWorkspaceRollouts } from "@/lib/rollouts/queries";
 import { LiveGate } from "./live-gate";
@@ -34,6 +35,9 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
   });
   if (!data) notFound();
   const { workspace, rollouts, selected, transitions, alerts } = data;
+  // Linked from the alerts inbox: open the charts at the breach with the rule's limit drawn.
+  const focused = alerts.find((a) => a.id === alert);
+  const focus = focused ? alertChartFocus(focused) : undefined;
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
@@ -110,7 +114,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                   </CardBody>
                 </Card>
               </div>
-              <TelemetryPanel key={selected.migrationKey} workspaceSlug={workspace.slug} migrationKey={selected.migrationKey} />
+              <TelemetryPanel key={`${selected.migrationKey}-${alert ?? ""}`} workspaceSlug={workspace.slug} migrationKey={selected.migrationKey} focus={focus} />
             </>
           ) : null}
         </>
