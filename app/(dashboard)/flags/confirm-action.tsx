@@ -1,10 +1,7 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
-import { Button, type ButtonProps } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
-import { Input, Label, Textarea } from "@/components/ui/input";
+import { TypedConfirm } from "@/components/typed-confirm";
+import type { ButtonProps } from "@/components/ui/button";
 import { deleteFlag, killFlag, killMigrationFlags } from "./actions";
 
 const RUN = {
@@ -13,10 +10,7 @@ const RUN = {
   deleteFlag: (key: string, c: { confirmation: string; reason: string }) => deleteFlag({ key, ...c }),
 };
 
-/**
- * A destructive flag action behind a dialog: the user types `expected` (a flag
- * or migration key) and a reason. The server checks the typed text again.
- */
+/** A destructive flag action behind a typed confirmation; `expected` is also its target. */
 export function ConfirmAction(props: {
   label: string;
   title: string;
@@ -32,50 +26,9 @@ export function ConfirmAction(props: {
   doneMessage: string;
   redirectTo?: string;
 }) {
-  const router = useRouter();
-  const [open, setOpen] = useState(false);
-  const [confirmation, setConfirmation] = useState("");
-  const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [pending, start] = useTransition();
-  const id = props.expected.replace(/\W+/g, "-");
+  const { action, expected, doneMessage, ...rest } = props;
   return (
-    <div className="flex items-center gap-3">
-      <Button variant={props.variant ?? "danger"} size={props.size ?? "sm"} disabled={props.disabled} title={props.disabled ? props.disabledReason : undefined}
-        onClick={() => { setOpen(true); setError(null); setConfirmation(""); }}>
-        {props.label}
-      </Button>
-      {done ? <span role="status" className="text-sm text-rose-700">{done}</span> : null}
-      <Dialog open={open} onClose={() => setOpen(false)} title={props.title}>
-        <form className="space-y-4" onSubmit={(e) => {
-          e.preventDefault();
-          setError(null);
-          start(async () => {
-            const r = await RUN[props.action](props.expected, { confirmation, reason });
-            if ("error" in r) return setError(r.error);
-            setOpen(false);
-            setDone(props.doneMessage);
-            if (props.redirectTo) router.push(props.redirectTo);
-            router.refresh();
-          });
-        }}>
-          <p className="text-sm text-slate-600">{props.explanation}</p>
-          <div className="space-y-1.5">
-            <Label htmlFor={`reason-${id}`}>Reason</Label>
-            <Textarea id={`reason-${id}`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
-          </div>
-          <div className="space-y-1.5">
-            <Label htmlFor={`confirm-${id}`}>Type <span className="font-mono">{props.expected}</span> to confirm</Label>
-            <Input id={`confirm-${id}`} value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="off" />
-          </div>
-          {error ? <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
-            <Button type="submit" variant="danger" disabled={pending || confirmation !== props.expected}>{pending ? "Working…" : props.submitLabel}</Button>
-          </div>
-        </form>
-      </Dialog>
-    </div>
+    <TypedConfirm<unknown> {...rest} size={props.size ?? "sm"} expected={expected}
+      run={(c) => RUN[action](expected, c)} doneMessage={() => doneMessage} />
   );
 }
