@@ -1,6 +1,7 @@
 // Shared helpers of the benchmark scripts: a database of their own, percentiles.
 import path from "node:path";
 import postgres from "postgres";
+import { percentile as nearestRank } from "./lib/stack";
 import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
 
@@ -33,8 +34,9 @@ export async function dropDatabase(name: string) {
   await admin.end();
 }
 
+/** Nearest-rank percentile with q as a fraction (0.95); one definition for every bench. */
 export function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return nearestRank(sorted, q * 100);
 }
 
 export function summary(ms: number[]): string {

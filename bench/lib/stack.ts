@@ -52,8 +52,8 @@ export interface BenchApp {
 }
 
 /** next start (production build in NEXT_DIST_DIR, default .next) and optionally the worker. */
-export async function startApp(dbUrl: string, opts: { port?: number; worker?: boolean; env?: Record<string, string> } = {}): Promise<BenchApp> {
-  const dist = process.env.NEXT_DIST_DIR ?? ".next";
+export async function startApp(dbUrl: string, opts: { port?: number; worker?: boolean; dist?: string; env?: Record<string, string> } = {}): Promise<BenchApp> {
+  const dist = opts.dist ?? process.env.NEXT_DIST_DIR ?? ".next";
   if (!existsSync(path.join(ROOT, dist, "BUILD_ID"))) throw new Error(`No production build in ${dist}: run \`npm run build\` first`);
   const port = opts.port ?? Number(process.env.BENCH_PORT ?? 3601);
   const baseUrl = `http://127.0.0.1:${port}`;
