@@ -42,7 +42,8 @@ say(`migrations: ${m.applied.length} applied, ${m.skipped} already applied`);
   await sql.end();
 }
 
-const env = { ...process.env, DATABASE_URL: db.url, AUTH_SECRET: authSecret(), PORT: String(port) };
+// Local development may post notifications to a webhook on this machine.
+const env = { NOTIFY_ALLOWED_HOSTS: "127.0.0.1,localhost", ...process.env, DATABASE_URL: db.url, AUTH_SECRET: authSecret(), PORT: String(port) };
 const children: ChildProcess[] = [];
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 

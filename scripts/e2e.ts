@@ -42,6 +42,8 @@ const env = {
   E2E_DATABASE_URL: url,
   BASE_URL: `http://127.0.0.1:${port}`,
   GUARDRAIL_SWEEP_SECONDS: process.env.GUARDRAIL_SWEEP_SECONDS ?? "5",
+  // Test webhooks listen on 127.0.0.1; every other private address stays refused.
+  NOTIFY_ALLOWED_HOSTS: process.env.NOTIFY_ALLOWED_HOSTS ?? "127.0.0.1",
 };
 
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {

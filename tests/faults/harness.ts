@@ -129,7 +129,7 @@ export async function startApp(databaseUrl: string, port: number, extraEnv: Reco
 export function startWorkerProcess(databaseUrl: string, extraEnv: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, WORKER_SCHEDULE: "off", LOG_LEVEL: "fatal", ...extraEnv },
+    env: { ...process.env, NOTIFY_ALLOWED_HOSTS: "127.0.0.1", DATABASE_URL: databaseUrl, WORKER_SCHEDULE: "off", LOG_LEVEL: "fatal", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return track(`worker:${proc.pid}`, proc);

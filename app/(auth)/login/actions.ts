@@ -9,11 +9,11 @@ import { checkPassword } from "@/lib/auth/sign-in";
 import { supabaseServerClient } from "@/lib/auth/supabase";
 import { isUnavailable } from "@/lib/db";
 import { requestLogger } from "@/lib/log";
+import { safeNext } from "@/lib/security/safe-next";
 
 const SignInSchema = z.object({
   email: z.email("Enter a valid email address").max(254),
   password: z.string().min(1, "Enter your password").max(200),
-  next: z.string().max(500).optional(),
 });
 
 export interface SignInState {
@@ -21,17 +21,13 @@ export interface SignInState {
   email?: string;
 }
 
-// Only same-site relative paths: never redirect to another origin after sign-in.
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}
 
 export async function signIn(_prev: SignInState, form: FormData): Promise<SignInState> {
   const log = requestLogger((await headers()).get("x-request-id"));
   // Anyone can post to this action with any encoded arguments (not only the form):
   // without FormData, form.get would throw and the request would end in a 500.
   if (!(form instanceof FormData)) return { error: "Sign in with the form: email and password are required." };
-  const parsed = SignInSchema.safeParse({ email: form.get("email"), password: form.get("password"), next: form.get("next") ?? undefined });
+  const parsed = SignInSchema.safeParse({ email: form.get("email"), password: form.get("password"), });
   const email = String(form.get("email") ?? "");
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid input", email };
 
@@ -39,7 +35,7 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
     const supabase = await supabaseServerClient();
     const { error } = await supabase.auth.signInWithPassword({ email: parsed.data.email, password: parsed.data.password });
     if (error) return { error: error.status === 429 ? "Too many attempts. Wait a minute and try again." : "Incorrect email or password.", email };
-    redirect(safeNext(parsed.data.next));
+    redirect(safeNext(form.get("next")));
   }
 
   let result;
@@ -67,7 +63,7 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
     maxAge: SESSION_TTL_SECONDS,
   });
   log.info({ user: result.user.id }, "signed in");
-  redirect(safeNext(parsed.data.next));
+  redirect(safeNext(form.get("next")));
 }
 
 export async function signOut(): Promise<void> {
