@@ -45,7 +45,7 @@ describe("assertPublicDestination", () => {
     await expect(assertPublicDestination("http://169.254.169.254/")).rejects.toThrow(/link-local/);
   });
   it("allows everything with NOTIFY_ALLOW_PRIVATE_NETWORKS=true", () => {
-    expect(() => checkAddresses("x", ["10.0.0.1"], allowList({ NOTIFY_ALLOW_PRIVATE_NETWORKS: "true" }))).not.toThrow();
+    expect(() => checkAddresses("x", ["10.0.0.1"], allowList({ NOTIFY_ALLOW_PRIVATE_NETWORKS: "true" } as unknown as NodeJS.ProcessEnv))).not.toThrow();
   });
 });
 

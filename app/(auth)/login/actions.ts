@@ -3,6 +3,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { authMode, SESSION_COOKIE, SESSION_TTL_SECONDS } from "@/lib/auth/config";
 import { signSession } from "@/lib/auth/jwt";
 import { checkPassword } from "@/lib/auth/sign-in";
@@ -13,7 +14,7 @@ import { safeNext } from "@/lib/security/safe-next";
 
 const SignInSchema = z.object({
   email: z.email("Enter a valid email address").max(254),
-  password: z.string().min(1, "Enter your password").max(200),
+  password: text().min(1, "Enter your password").max(200),
 });
 
 export interface SignInState {

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser, type Tx } from "@/lib/db";
 
@@ -11,7 +12,7 @@ import { asUser, type Tx } from "@/lib/db";
 
 const flagKey = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "lowercase letters, digits, “_”, “.” or “-”, up to 100 characters");
 const migrationKey = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
-const reason = z.string().trim().max(1000, "at most 1000 characters");
+const reason = text().trim().max(1000, "at most 1000 characters");
 const bps = z.number().int("steps of 0.01 %").min(0, "at least 0 %").max(10_000, "at most 100 %");
 
 async function flagId(tx: Tx, key: string): Promise<string> {
@@ -31,7 +32,7 @@ export const createFlag = defineAction(
     role: "admin",
     schema: z.object({
       key: flagKey,
-      description: z.string().trim().max(1000),
+      description: text().trim().max(1000),
       migration: migrationKey.nullable(),
       minStage: z.number().int().min(0).max(50).nullable(),
       rolloutBps: bps,
@@ -69,7 +70,7 @@ export const setRollout = defineAction(
 );
 
 export const killFlag = defineAction(
-  { name: "killFlag", role: "operator", schema: z.object({ key: flagKey, confirmation: z.string().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
+  { name: "killFlag", role: "operator", schema: z.object({ key: flagKey, confirmation: text().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
   async (input, { session }) => {
     if (input.confirmation !== input.key) throw new ExpectedError(`Type the flag key “${input.key}” to confirm.`);
     await asUser(session.claims, async (tx) => tx`select public.kill_feature_flag(${await flagId(tx, input.key)}, ${input.reason})`);
@@ -88,7 +89,7 @@ export const restoreFlag = defineAction(
 );
 
 export const killMigrationFlags = defineAction(
-  { name: "killMigrationFlags", role: "operator", schema: z.object({ migration: migrationKey, confirmation: z.string().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
+  { name: "killMigrationFlags", role: "operator", schema: z.object({ migration: migrationKey, confirmation: text().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
   async (input, { session }) => {
     if (input.confirmation !== input.migration) throw new ExpectedError(`Type the migration key “${input.migration}” to confirm.`);
     const killed = await asUser(session.claims, async (tx) => {
@@ -116,7 +117,7 @@ export const setOverride = defineAction(
 );
 
 export const deleteFlag = defineAction(
-  { name: "deleteFlag", role: "admin", schema: z.object({ key: flagKey, confirmation: z.string().trim(), reason }) },
+  { name: "deleteFlag", role: "admin", schema: z.object({ key: flagKey, confirmation: text().trim(), reason }) },
   async (input, { session }) => {
     if (input.confirmation !== input.key) throw new ExpectedError(`Type the flag key “${input.key}” to confirm.`);
     await asUser(session.claims, async (tx) => tx`select public.delete_feature_flag(${await flagId(tx, input.key)}, ${input.reason})`);
