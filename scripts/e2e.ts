@@ -45,6 +45,8 @@ const env = {
   // Test webhooks listen on 127.0.0.1; every other private address stays refused.
   NOTIFY_ALLOWED_HOSTS: process.env.NOTIFY_ALLOWED_HOSTS ?? "127.0.0.1",
 };
+// The web server sees client-sent X-Forwarded-* replaced by the socket's truth (no trusted proxy here).
+const webEnv = { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "lib/security/forwarded-headers.cjs")}`.trim() };
 
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
@@ -60,7 +62,7 @@ if (!(process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, process.e
 }
 
 const children: ChildProcess[] = [];
-children.push(spawn(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }));
+children.push(spawn(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env: webEnv, stdio: ["ignore", "ignore", "inherit"] }));
 children.push(spawn(bin("tsx"), ["scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }));
 
 let up = false;
