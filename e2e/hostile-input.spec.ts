@@ -194,7 +194,10 @@ test.beforeAll(async () => {
   readOnlyToken = await makeToken(`fuzz ${tag} read-only`, ["state:read"]);
   const [admin] = await sql`select id, email from auth.users where email = ${USERS.admin}`;
   adminId = admin.id;
-  adminCookie = `rc_session=${await signSession({ id: admin.id, email: admin.email })}`;
+  // A session the server knows (sign-in records one; a token naming no open session is refused).
+  const sessionId = randomUUID();
+  await sql`insert into app_private.sessions (id, user_id, expires_at) values (${sessionId}, ${admin.id}, now() + interval '8 hours')`;
+  adminCookie = `rc_session=${await signSession({ id: admin.id, email: admin.email }, sessionId)}`;
   const [f] = await sql`select key from public.feature_flags order by key limit 1`;
   flagKey = f?.key ?? "no-flag";
   console.log(`[hostile-input] FUZZ_SEED=${SEED} (set it to replay this run)`);

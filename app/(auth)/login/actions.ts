@@ -5,7 +5,9 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
 import { authMode, SESSION_COOKIE, SESSION_TTL_SECONDS } from "@/lib/auth/config";
-import { signSession } from "@/lib/auth/jwt";
+import { signSession, verifySession } from "@/lib/auth/jwt";
+import { getSession } from "@/lib/auth/session";
+import { endAllSessions, endSession, startSession } from "@/lib/auth/sessions";
 import { checkPassword } from "@/lib/auth/sign-in";
 import { supabaseServerClient } from "@/lib/auth/supabase";
 import { isUnavailable } from "@/lib/db";
@@ -54,7 +56,7 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
     // Same message whether or not the email exists.
     return { error: "Incorrect email or password.", email };
   }
-  const token = await signSession(result.user);
+  const token = await signSession(result.user, await startSession(result.user.id));
   const store = await cookies();
   store.set(SESSION_COOKIE, token, {
     httpOnly: true,
@@ -67,12 +69,27 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
   redirect(safeNext(form.get("next")));
 }
 
+/** Ends this session on the server (not just the cookie): the token is refused from now on. */
 export async function signOut(): Promise<void> {
   if (authMode() === "supabase") {
     const supabase = await supabaseServerClient();
     await supabase.auth.signOut();
   } else {
-    (await cookies()).delete(SESSION_COOKIE);
+    const store = await cookies();
+    const claims = await verifySession(store.get(SESSION_COOKIE)?.value);
+    if (claims) await endSession(claims);
+    store.delete(SESSION_COOKIE);
   }
+  redirect("/login");
+}
+
+/** Ends every session of the signed-in user, on every device, then this one. */
+export async function signOutEverywhere(): Promise<void> {
+  const session = await getSession().catch(() => null);
+  if (session) {
+    await endAllSessions(session.claims);
+    if (authMode() === "supabase") await (await supabaseServerClient()).auth.signOut({ scope: "global" });
+  }
+  (await cookies()).delete(SESSION_COOKIE);
   redirect("/login");
 }
