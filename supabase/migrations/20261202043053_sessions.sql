@@ -3,6 +3,7 @@
 -- from members and a role change end the rows at once. session_floors holds, per
 -- user, the moment before which every token (also Supabase Auth's) is void.
 set lock_timeout = '5s';
+set statement_timeout = '60s';
 
 create table if not exists app_private.sessions (
   id uuid primary key,

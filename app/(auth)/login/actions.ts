@@ -12,6 +12,7 @@ import { checkPassword } from "@/lib/auth/sign-in";
 import { supabaseServerClient } from "@/lib/auth/supabase";
 import { isUnavailable } from "@/lib/db";
 import { requestLogger } from "@/lib/log";
+import { clientAddress } from "@/lib/security/request";
 import { safeNext } from "@/lib/security/safe-next";
 
 const SignInSchema = z.object({
@@ -43,7 +44,7 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
 
   let result;
   try {
-    result = await checkPassword(parsed.data.email, parsed.data.password);
+    result = await checkPassword(parsed.data.email, parsed.data.password, clientAddress(await headers()));
   } catch (e) {
     if (isUnavailable(e)) return { error: "The database is unreachable right now. Try again in a few seconds.", email };
     throw e;

@@ -4,6 +4,9 @@
 -- app_private.redact_secrets first; lib/audit/redact.ts applies the same rules when
 -- records are read, for rows written before this existed.
 
+-- Creating triggers takes locks: bounded, as every migration's statements are.
+set statement_timeout = '60s';
+
 create or replace function app_private.redact_url(p_url text) returns text
 language sql immutable set search_path = ''
 as $$

@@ -3,6 +3,9 @@
 -- whether the caller's session is still open and the caller's member role, in one
 -- round trip over two primary-key lookups.
 
+-- Creating triggers takes locks: bounded, as every migration's statements are.
+set statement_timeout = '60s';
+
 -- p_session_id: the local-mode session id (null in Supabase mode, where only the
 -- per-user floor applies); p_issued_at: the token's iat (epoch seconds).
 create or replace function public.session_role(p_session_id uuid, p_issued_at bigint)
@@ -13,9 +16,12 @@ as $$
     (p_session_id is null or exists (
        select 1 from app_private.sessions s
         where s.id = p_session_id and s.user_id = (select auth.uid()) and s.ended_at is null and s.expires_at > now()))
-    and not exists (
+    -- The floor is for tokens the server keeps no row for (Supabase mode): local
+    -- sessions are ended row by row, and a sign-in right after a role change in the
+    -- same second must work.
+    and (p_session_id is not null or not exists (
        select 1 from app_private.session_floors f
-        where f.user_id = (select auth.uid()) and (p_issued_at is null or to_timestamp(p_issued_at) <= f.valid_after)),
+        where f.user_id = (select auth.uid()) and (p_issued_at is null or to_timestamp(p_issued_at) <= f.valid_after))),
     (select m.role from public.members m where m.user_id = (select auth.uid()))
 $$;
 revoke all on function public.session_role(uuid, bigint) from public, anon, authenticated, service_role;

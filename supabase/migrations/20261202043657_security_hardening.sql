@@ -4,11 +4,84 @@
 set check_function_bodies = off;
 set lock_timeout = '5s';
 
+-- ==== supabase/schemas/audit/redaction.sql ====
+-- Secrets never enter the audit log: a notification channel's URL is a credential
+-- (a Slack incoming webhook's path is its secret), as are signing secrets and token
+-- hashes. Every row written to public.audit_events passes through
+-- app_private.redact_secrets first; lib/audit/redact.ts applies the same rules when
+-- records are read, for rows written before this existed.
+
+-- Creating triggers takes locks: bounded, as every migration's statements are.
+set statement_timeout = '60s';
+
+create or replace function app_private.redact_url(p_url text) returns text
+language sql immutable set search_path = ''
+as $$
+  select case
+    when p_url ~* '^https?://' then regexp_replace(p_url, '^(https?://)(?:[^/?#@]*@)?([^/?#]*).*$', '\1\2/…', 'i')
+    else '[redacted]'
+  end
+$$;
+revoke all on function app_private.redact_url(text) from public, anon, authenticated, service_role;
+
+create or replace function app_private.redact_secrets(p jsonb) returns jsonb
+language plpgsql immutable set search_path = ''
+as $$
+declare
+  k text;
+  v jsonb;
+  result jsonb;
+begin
+  case jsonb_typeof(p)
+  when 'object' then
+    result := '{}'::jsonb;
+    for k, v in select e.key, e.value from jsonb_each(p) e loop
+      if k ~* '^(secret|signing_secret|webhook_secret|token|token_hash|raw_token|password|encrypted_password|api_key|authorization|access_token|refresh_token)$'
+         and jsonb_typeof(v) <> 'null' then
+        result := result || jsonb_build_object(k, '[redacted]');
+      elsif k ~* '(^|_)url$' and jsonb_typeof(v) = 'string' then
+        result := result || jsonb_build_object(k, app_private.redact_url(v #>> '{}'));
+      else
+        result := result || jsonb_build_object(k, app_private.redact_secrets(v));
+      end if;
+    end loop;
+    return result;
+  when 'array' then
+    return coalesce((select jsonb_agg(app_private.redact_secrets(a.e) order by a.i)
+                       from jsonb_array_elements(p) with ordinality a(e, i)), '[]'::jsonb);
+  when 'string' then
+    return to_jsonb(regexp_replace(
+      regexp_replace(p #>> '{}', '(https?://)(?:[^/\s?#@"''<>]*@)?([^/\s?#"''<>]*)[^\s"''<>]*', '\1\2/…', 'gi'),
+      '\m(whsec_|rc_)[A-Za-z0-9_-]{8,}', '\1[redacted]', 'g'));
+  else
+    return p;
+  end case;
+end
+$$;
+revoke all on function app_private.redact_secrets(jsonb) from public, anon, authenticated, service_role;
+
+create or replace function app_private.redact_audit_event() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  new.details := app_private.redact_secrets(new.details);
+  return new;
+end
+$$;
+revoke all on function app_private.redact_audit_event() from public, anon, authenticated, service_role;
+
+drop trigger if exists audit_events_redact on public.audit_events;
+create trigger audit_events_redact before insert on public.audit_events
+  for each row execute function app_private.redact_audit_event();
+
 -- ==== supabase/schemas/auth/sessions.sql ====
 -- Server-side session checks (tables in migration 20261202043053_sessions.sql).
 -- lib/auth/session.ts calls public.session_role once per request: it answers
 -- whether the caller's session is still open and the caller's member role, in one
 -- round trip over two primary-key lookups.
+
+-- Creating triggers takes locks: bounded, as every migration's statements are.
+set statement_timeout = '60s';
 
 -- p_session_id: the local-mode session id (null in Supabase mode, where only the
 -- per-user floor applies); p_issued_at: the token's iat (epoch seconds).
@@ -20,9 +93,12 @@ as $$
     (p_session_id is null or exists (
        select 1 from app_private.sessions s
         where s.id = p_session_id and s.user_id = (select auth.uid()) and s.ended_at is null and s.expires_at > now()))
-    and not exists (
+    -- The floor is for tokens the server keeps no row for (Supabase mode): local
+    -- sessions are ended row by row, and a sign-in right after a role change in the
+    -- same second must work.
+    and (p_session_id is not null or not exists (
        select 1 from app_private.session_floors f
-        where f.user_id = (select auth.uid()) and (p_issued_at is null or to_timestamp(p_issued_at) <= f.valid_after)),
+        where f.user_id = (select auth.uid()) and (p_issued_at is null or to_timestamp(p_issued_at) <= f.valid_after))),
     (select m.role from public.members m where m.user_id = (select auth.uid()))
 $$;
 revoke all on function public.session_role(uuid, bigint) from public, anon, authenticated, service_role;
