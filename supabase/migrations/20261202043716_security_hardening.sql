@@ -3,6 +3,7 @@
 -- Bodies may call functions defined later in this file.
 set check_function_bodies = off;
 set lock_timeout = '5s';
+set statement_timeout = '60s';
 
 -- ==== supabase/schemas/audit/redaction.sql ====
 -- Secrets never enter the audit log: a notification channel's URL is a credential
