@@ -45,7 +45,7 @@ const env = {
   NOTIFY_ALLOWED_HOSTS: process.env.NOTIFY_ALLOWED_HOSTS ?? "127.0.0.1",
 };
 // The web server sees client-sent X-Forwarded-* replaced by the socket's truth (no trusted proxy here).
-const webEnv = { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "lib/security/forwarded-headers.cjs")}`.trim() };
+const webEnv = { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim() };
 
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {

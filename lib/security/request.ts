@@ -2,7 +2,7 @@
 //
 // X-Forwarded-* headers are trusted only when TRUST_PROXY says a proxy we run sits
 // in front (TRUST_PROXY=<number of proxy hops>, or "true" for one). Without it the
-// app uses the socket's address and the Host header; lib/security/forwarded-headers.cjs,
+// app uses the socket's address and the Host header; lib/security/forwarded-headers.mjs,
 // preloaded by the start scripts, overwrites client-sent X-Forwarded-* with the
 // socket's truth before Next sees the request.
 // Pure functions over a Headers object, so the proxy and server code share them.

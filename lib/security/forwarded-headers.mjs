@@ -1,11 +1,10 @@
-// Preloaded into the web server (node --require, via NODE_OPTIONS in the start
+// Preloaded into the web server (node --import, via NODE_OPTIONS in the start
 // scripts). Next keeps any X-Forwarded-* header a client sends and only fills in
 // missing ones, so a client could claim any address, host or scheme. Unless
 // TRUST_PROXY says a proxy we run sits in front, each incoming request's
 // X-Forwarded-For is set to the socket's address and client-sent X-Forwarded-Host,
 // -Proto and -Port are dropped (Next then derives them from the connection).
-"use strict";
-const http = require("node:http");
+import http from "node:http";
 
 const v = String(process.env.TRUST_PROXY || "").trim().toLowerCase();
 const trusted = v === "true" || v === "yes" || (Number.isInteger(Number(v)) && Number(v) > 0);
