@@ -70,6 +70,9 @@ test.describe("sign-in", () => {
     const other = await second.newPage();
     await loginAs(other, "viewer");
     await loginAs(page, "viewer");
+    await shot(page, "header-sign-out-1440");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "header-sign-out-390");
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
     await expect(page).toHaveURL(/\/login/);
     await other.goto("/flags");
