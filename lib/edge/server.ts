@@ -57,7 +57,7 @@ export function buildEdgeServer(o: EdgeServerOptions): FastifyInstance & { strea
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     requestTimeout: 10_000,

@@ -39,6 +39,8 @@ export class EdgeCache {
   bySlug = new Map<string, CompiledWorkspace>();
   /** highest version loaded or notified */
   version = 0;
+  /** highest version whose change is in memory (every change up to it that was notified or read) */
+  appliedVersion = 0;
   ready = false;
   /** last successful contact with the database (ms epoch) */
   lastContactAt = 0;
@@ -186,6 +188,7 @@ export class EdgeCache {
     });
     this.resyncs++;
     if (version > this.version) this.version = version;
+    if (version > this.appliedVersion) this.appliedVersion = version;
     const old = this.snap;
     this.snap = next;
     this.sortedFlags = sortFlags(next.flags);
@@ -240,6 +243,7 @@ export class EdgeCache {
         }
       }
     });
+    if (version > this.appliedVersion) this.appliedVersion = version;
     if (flags) this.sortedFlags = sortFlags(snap.flags);
     if (migrations) this.migrationsSorted = [...snap.migrations.values()];
     const all = flags || migrations;
