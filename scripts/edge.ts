@@ -6,6 +6,9 @@ import { log } from "../lib/log";
 import { edgeOptionsFromEnv, startEdge } from "../lib/edge/main";
 import { resolveDevDatabase } from "./lib/dev-database";
 
+// A lost database connection must never take the process down: it answers from memory.
+process.on("unhandledRejection", (e) => log.warn({ err: e, component: "edge" }, "edge: unhandled rejection"));
+
 const db = await resolveDevDatabase((m) => console.log(`[edge] ${m}`));
 const edge = await startEdge({
   databaseUrl: db.url,

@@ -34,7 +34,9 @@ export function edgeOptionsFromEnv(env = process.env): Omit<StartEdgeOptions, "d
 }
 
 export async function startEdge(o: StartEdgeOptions): Promise<RunningEdge> {
-  const sql = postgres(o.databaseUrl, { max: 3, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: null });
+  const sql = postgres(o.databaseUrl, { max: 3, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: null,
+    // No type lookup on (re)connect: nothing here needs it, and a connection cut in the middle of it must not surface as an unhandled rejection.
+    fetch_types: false });
   const cache = new EdgeCache(sql, { pollMs: o.pollMs, log: o.log });
   await cache.start();
   const app = buildEdgeServer({ ...o, cache });

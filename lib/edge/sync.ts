@@ -19,6 +19,7 @@ type Sql = postgres.Sql<Record<string, unknown>>;
 type Q = postgres.Sql<Record<string, unknown>> | postgres.TransactionSql<Record<string, unknown>>;
 
 export const CHANNEL = "rollout_edge";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface ChangeSet {
   /** workspaces whose default body changed (or that were removed), by id */
@@ -103,7 +104,8 @@ export class EdgeCache {
 
   private onNotify(payload: string) {
     this.notifications++;
-    const [v, kind, id] = payload.split(":");
+    const [v, kind, rawId] = payload.split(":");
+    const id = UUID.test(rawId ?? "") ? rawId : "";
     const version = Number(v);
     if (Number.isFinite(version) && version > this.version) this.version = version;
     this.lastContactAt = Date.now();
@@ -304,7 +306,7 @@ function sameGrant(a: TokenGrant, b: TokenGrant): boolean {
 
 async function loadWorkspaces(tx: Q, ids: string[] | null): Promise<WorkspaceRow[]> {
   return ids
-    ? tx<WorkspaceRow[]>`select id::text, slug, name from public.workspaces where id = any(${ids}::uuid[])`
+    ? tx<WorkspaceRow[]>`select id::text, slug, name from public.workspaces where id = any(string_to_array(${ids.join(",")}, ',')::uuid[])`
     : tx<WorkspaceRow[]>`select id::text, slug, name from public.workspaces`;
 }
 
@@ -331,7 +333,7 @@ async function loadFlags(tx: Q): Promise<FlagDefinition[]> {
 async function loadRollouts(tx: Q, ids: string[] | null, snap: Snapshot) {
   const rows = ids
     ? await tx<{ w: string; m: string; stage: number; status: string }[]>`
-        select workspace_id::text as w, migration_id::text as m, stage, status from public.workspace_rollouts where workspace_id = any(${ids}::uuid[])`
+        select workspace_id::text as w, migration_id::text as m, stage, status from public.workspace_rollouts where workspace_id = any(string_to_array(${ids.join(",")}, ',')::uuid[])`
     : await tx<{ w: string; m: string; stage: number; status: string }[]>`
         select workspace_id::text as w, migration_id::text as m, stage, status from public.workspace_rollouts`;
   for (const r of rows) {
@@ -344,7 +346,7 @@ async function loadRollouts(tx: Q, ids: string[] | null, snap: Snapshot) {
 async function loadOverrides(tx: Q, ids: string[] | null, snap: Snapshot) {
   const rows = ids
     ? await tx<{ w: string; f: string; value: boolean }[]>`
-        select workspace_id::text as w, flag_id::text as f, value from public.flag_overrides where workspace_id = any(${ids}::uuid[])`
+        select workspace_id::text as w, flag_id::text as f, value from public.flag_overrides where workspace_id = any(string_to_array(${ids.join(",")}, ',')::uuid[])`
     : await tx<{ w: string; f: string; value: boolean }[]>`select workspace_id::text as w, flag_id::text as f, value from public.flag_overrides`;
   for (const r of rows) {
     let m = snap.overrides.get(r.w);
@@ -356,9 +358,9 @@ async function loadOverrides(tx: Q, ids: string[] | null, snap: Snapshot) {
 async function loadTokens(tx: Q, ids: string[] | null): Promise<TokenGrant[]> {
   const rows = ids
     ? await tx<{ id: string; hash: string; ws: string[] | null; scopes: string[] }[]>`
-        select id::text, token_hash as hash, workspace_ids::text[] as ws, scopes from public.ingest_tokens
-         where id = any(${ids}::uuid[]) and revoked_at is null`
+        select id::text, token_hash as hash, array_to_json(workspace_ids) as ws, array_to_json(scopes) as scopes from public.ingest_tokens
+         where id = any(string_to_array(${ids.join(",")}, ',')::uuid[]) and revoked_at is null`
     : await tx<{ id: string; hash: string; ws: string[] | null; scopes: string[] }[]>`
-        select id::text, token_hash as hash, workspace_ids::text[] as ws, scopes from public.ingest_tokens where revoked_at is null`;
+        select id::text, token_hash as hash, array_to_json(workspace_ids) as ws, array_to_json(scopes) as scopes from public.ingest_tokens where revoked_at is null`;
   return rows.map((r) => ({ id: r.id, hash: r.hash, workspaceIds: r.ws ? new Set(r.ws) : null, scopes: new Set(r.scopes) }));
 }
