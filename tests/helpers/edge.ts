@@ -45,3 +45,59 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
 }
 
 export const bearer = (raw: string) => ({ authorization: `Bearer ${raw}` });
+
+export interface SseEvent {
+  event: string;
+  id: string | null;
+  data: string;
+}
+
+/** Opens a server-sent events stream and collects its events (and comment lines) as they arrive. */
+export async function openSse(url: string, headers: Record<string, string>) {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let ended = false;
+  const done = (async () => {
+    if (!res.ok || !res.body) return;
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev: SseEvent = { event: "message", id: null, data: "" };
+          let any = false;
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) comments.push(line);
+            else if (line.startsWith("event: ")) (ev.event = line.slice(7)), (any = true);
+            else if (line.startsWith("id: ")) (ev.id = line.slice(4)), (any = true);
+            else if (line.startsWith("data: ")) (ev.data = line.slice(6)), (any = true);
+          }
+          if (any && ev.event !== "message") events.push(ev);
+        }
+      }
+    } catch {
+      /* aborted */
+    } finally {
+      ended = true;
+    }
+  })();
+  return {
+    res,
+    events,
+    comments,
+    ended: () => ended,
+    close: async () => {
+      abort.abort();
+      await done;
+    },
+  };
+}
