@@ -74,7 +74,8 @@ export function evaluateOfrep(t: OfrepTarget, r: FlagRule): OfrepResult {
       errorDetails: `Flag "${r.key}" is on for ${r.rolloutBps / 100} % of units: send context.targetingKey (the unit id)`,
     };
   const v = evaluateRule(r, t.unit ?? t.c.ws.id);
-  const reason = r.mode === "rollout" ? "SPLIT" : (OF_REASON[r.reason] ?? "STATIC");
+  // Percentages split units; a stage link or an override targets the workspace; a plain on/off is static.
+  const reason = r.mode === "rollout" ? "SPLIT" : (OF_REASON[r.reason] ?? (r.linked ? "TARGETING_MATCH" : "STATIC"));
   return { key: r.key, value: v.value, reason, variant: v.value ? "on" : "off", metadata: { reason: v.reason, workspace: t.c.ws.slug, rolloutBps: r.rolloutBps } };
 }
 

@@ -26,6 +26,8 @@ export interface FlagRule {
   rolloutBps: number;
   /** FNV state after "key:", so a unit costs one short hash. */
   seed: number;
+  /** linked to a migration stage (its value follows the workspace's stage) */
+  linked: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export function flagRule(f: FlagDefinition, override: boolean | undefined, stage
   else if (f.rolloutBps >= 10_000) [mode, reason] = ["on", "rollout"];
   else if (f.rolloutBps <= 0) [mode, reason] = ["off", "rollout"];
   else [mode, reason] = ["rollout", "rollout"];
-  return { key: f.key, mode, reason, rolloutBps: f.rolloutBps, seed };
+  return { key: f.key, mode, reason, rolloutBps: f.rolloutBps, seed, linked: f.migrationId !== null };
 }
 
 export interface FlagValue {
