@@ -26,6 +26,8 @@ export interface EdgeServerOptions {
   corsOrigins?: string[] | "*" | null;
   /** a stream whose unsent data grows past this is closed as too slow (default 1 MiB) */
   maxStreamBuffer?: number;
+  /** a request's headers and body must arrive within this (default 10 000 ms): slow senders get a 408 */
+  requestTimeoutMs?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -60,14 +62,18 @@ export function buildEdgeServer(o: EdgeServerOptions): FastifyInstance & { strea
     routerOptions: { maxParamLength: 200 },
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
-    requestTimeout: 10_000,
+    requestTimeout: o.requestTimeoutMs ?? 10_000,
     keepAliveTimeout: 65_000,
     forceCloseConnections: true,
     return503OnClosing: false,
-    http: { maxHeaderSize: 16 * 1024 },
+    // connectionsCheckingInterval: how often Node enforces the request timeouts below (default 30 s).
+    http: { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: Math.min(1000, o.requestTimeoutMs ?? 10_000) },
   });
-  // Slow senders (slowloris): headers must arrive within 10 s.
-  app.server.headersTimeout = 10_000;
+  // Slow senders (slowloris): headers must arrive within the same limit.
+  app.server.headersTimeout = o.requestTimeoutMs ?? 10_000;
+
+  // JSON only: a text/plain body is a 415, not a string to validate.
+  app.removeContentTypeParser("text/plain");
 
   // CORS -------------------------------------------------------------------------
   const cors = o.corsOrigins ?? null;
