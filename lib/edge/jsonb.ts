@@ -17,7 +17,6 @@ export function compareJsonbKeys(a: string, b: string): number {
 }
 
 // Characters escape_json changes: " \ and controls below 0x20.
-// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 export function jsonbString(s: string): string {
