@@ -1,4 +1,9 @@
 import "server-only";
+// The state read behind GET /api/v1/workspaces/{slug}/state: ONE SQL call
+// (public.workspace_state) authenticates the token, evaluates and returns the
+// ETag, plus the body unless an If-None-Match tag matched. Nothing about the
+// token is cached here, so a revocation refuses the very next request.
+// The edge server answers the same URL from memory (lib/edge/), with the same body and ETag.
 import { sql } from "@/lib/db";
 import { bearerFromHeader, hashToken } from "@/lib/api/token-hash";
 
@@ -8,11 +13,6 @@ export { parseIfNoneMatch, UnitId } from "./state-input";
 export function bearerToken(request: Request): string | null {
   return bearerFromHeader(request.headers.get("authorization"));
 }
-
-// The state read behind GET /api/v1/workspaces/{slug}/state: ONE SQL call
-// (public.workspace_state) authenticates the token, evaluates and returns the
-// ETag, plus the body unless an If-None-Match tag matched. Nothing about the
-// token is cached here, so a revocation refuses the very next request.
 
 export interface StateResult {
   status: 200 | 304 | 401 | 403 | 404;
