@@ -107,6 +107,8 @@ describe(`edge hostile input (FUZZ_SEED=${seed})`, () => {
 
   it("two thousand streams from one token: 50 open, the rest 429 with a clear message, no 5xx", async () => {
     const aborts: AbortController[] = [];
+    // Held so the open responses are not garbage-collected (fetch closes a collected body's connection).
+    const held: Response[] = [];
     try {
       const results: { status: number; message: string }[] = [];
       for (let batch = 0; batch < 8; batch++) {
@@ -117,6 +119,7 @@ describe(`edge hostile input (FUZZ_SEED=${seed})`, () => {
               aborts.push(a);
               const res = await fetch(`${edge.url}/api/v1/stream?workspace=${mine.slug}`, { headers: bearer(scoped), signal: a.signal });
               if (res.status !== 200) return { status: res.status, message: (await res.json()).error.message as string };
+              held.push(res);
               return { status: 200, message: "" };
             }),
           )),
@@ -125,6 +128,7 @@ describe(`edge hostile input (FUZZ_SEED=${seed})`, () => {
       const counts = new Map<number, number>();
       for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
       expect(counts.get(200)).toBe(50);
+      expect(edge.app.streamCount()).toBe(50);
       expect(counts.get(429)).toBe(1950);
       expect(results.find((r) => r.status === 429)!.message).toMatch(/already has 50 open streams/);
       // The server still answers everyone else.
