@@ -8,7 +8,6 @@
 --   migrations migrations or their stages (statement level; id empty)
 --   token      an ingest token (id: token)
 -- The edge reloads just that part; a gap in versions makes it resync fully.
-set statement_timeout = '60s';
 
 create or replace function app_private.edge_notify() returns trigger
 language plpgsql security definer set search_path = ''
@@ -37,14 +36,14 @@ end
 $$;
 revoke all on function app_private.edge_notify() from public, anon, authenticated, service_role;
 
--- The counter's current value, for the edge's missed-notification check.
+-- The counter's current value, for the edge's missed-notification check. The edge
+-- connects as the database owner (DATABASE_URL, like the worker): no API role may call it.
 create or replace function app_private.edge_version() returns bigint
 language sql stable security definer set search_path = ''
 as $$
   select case when s.is_called then s.last_value else 0 end from app_private.edge_state_version s
 $$;
 revoke all on function app_private.edge_version() from public, anon, authenticated, service_role;
-grant execute on function app_private.edge_version() to service_role;
 
 drop trigger if exists edge_notify on public.workspace_rollouts;
 create trigger edge_notify after insert or update or delete on public.workspace_rollouts
