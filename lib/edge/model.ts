@@ -83,12 +83,30 @@ export function compileWorkspace(
   migrationsSorted: MigrationRow[],
   ws: WorkspaceRow,
   version: number,
+  /** the previous compilation, when only flag definitions changed: its workspace and migrations text still hold */
+  reuse?: CompiledWorkspace,
 ): CompiledWorkspace {
   const rollouts = snap.rollouts.get(ws.id);
   const overrides = snap.overrides.get(ws.id);
   const rules = sortedFlags.flags.map((f, i) =>
     flagRule(f, overrides?.get(f.id), f.migrationId === null ? undefined : rollouts?.get(f.migrationId)?.stage, sortedFlags.seeds[i]),
   );
+  const c: CompiledWorkspace = {
+    ws,
+    rules,
+    keyTexts: rules.map((r) => jsonbString(r.key)),
+    workspaceText: reuse?.workspaceText ?? jsonbText({ id: ws.id, slug: ws.slug, name: ws.name }),
+    migrationsText: reuse?.migrationsText ?? migrationsText(migrationsSorted, rollouts),
+    body: "",
+    etag: "",
+    version,
+  };
+  c.body = stateBody(c, ws.id);
+  c.etag = md5Etag(c.body);
+  return c;
+}
+
+function migrationsText(migrationsSorted: MigrationRow[], rollouts: Map<string, RolloutRow> | undefined): string {
   const migrations: Record<string, JsonbValue> = {};
   for (const m of migrationsSorted) {
     const r = rollouts?.get(m.id);
@@ -102,19 +120,7 @@ export function compileWorkspace(
       lastStage: m.lastStage,
     };
   }
-  const c: CompiledWorkspace = {
-    ws,
-    rules,
-    keyTexts: rules.map((r) => jsonbString(r.key)),
-    workspaceText: jsonbText({ id: ws.id, slug: ws.slug, name: ws.name }),
-    migrationsText: jsonbText(migrations),
-    body: "",
-    etag: "",
-    version,
-  };
-  c.body = stateBody(c, ws.id);
-  c.etag = md5Etag(c.body);
-  return c;
+  return jsonbText(migrations);
 }
 
 /** The state document for a unit, as jsonb text (keys: unit, flags, workspace, migrations). */

@@ -129,6 +129,8 @@ export class EdgeCache {
     while (this.pending.size && !this.stopped) {
       // Let a burst of notifications (a wave, a kill switch) arrive and load once.
       await new Promise((r) => setImmediate(r));
+      // A burst this large (a bulk import, a wave over thousands) is cheaper as one snapshot.
+      if (this.pending.size > 500) this.pending.add("all");
       const items = [...this.pending];
       const version = this.pendingVersion;
       this.pending.clear();
@@ -249,12 +251,16 @@ export class EdgeCache {
     if (flags) this.sortedFlags = sortFlags(snap.flags);
     if (migrations) this.migrationsSorted = [...snap.migrations.values()];
     const all = flags || migrations;
-    const changed = all || wsIds.length ? this.recompile(all ? [...this.compiled.keys(), ...snap.workspaces.keys()] : wsIds, version || this.version) : new Map();
+    // Flag definitions alone leave each workspace's own text as it was: reuse it (a kill switch at 10 000 workspaces).
+    const reuse = flags && !migrations ? new Set(this.compiled.keys()) : null;
+    if (reuse) for (const id of wsIds) reuse.delete(id);
+    const changed =
+      all || wsIds.length ? this.recompile(all ? [...this.compiled.keys(), ...snap.workspaces.keys()] : wsIds, version || this.version, reuse) : new Map();
     this.emit({ workspaces: changed, tokens: tokenChanges, version: version || this.version });
   }
 
   /** Recompiles workspaces; returns those whose default body changed (null: removed). */
-  private recompile(ids: Iterable<string>, version: number): Map<string, CompiledWorkspace | null> {
+  private recompile(ids: Iterable<string>, version: number, reuse: Set<string> | null = null): Map<string, CompiledWorkspace | null> {
     const changed = new Map<string, CompiledWorkspace | null>();
     for (const id of new Set(ids)) {
       const old = this.compiled.get(id);
@@ -267,7 +273,7 @@ export class EdgeCache {
         }
         continue;
       }
-      const c = compileWorkspace(this.snap, this.sortedFlags, this.migrationsSorted, ws, version);
+      const c = compileWorkspace(this.snap, this.sortedFlags, this.migrationsSorted, ws, version, reuse?.has(id) ? old : undefined);
       if (old && old.etag === c.etag) {
         c.version = old.version;
       } else changed.set(id, c);

@@ -13,6 +13,7 @@ import { bearer, makeFlag, makeToken, settle, startTestEdge } from "../helpers/e
 let edge: RunningEdge;
 const wsIds: string[] = [];
 let token: string;
+let changeLater: { id: string; key: string };
 const units = [
   ...Array.from({ length: 60 }, (_, i) => `user-${i}`),
   ...Array.from({ length: 20 }, () => randomUUID()),
@@ -38,6 +39,7 @@ beforeAll(async () => {
     await makeFlag({ migrationId: mig.id, minStage: 1, bps: 3300 }),
   ];
   await db()`select public.kill_feature_flag(${flags[1].id}, 'parity')`;
+  changeLater = flags[2];
   await db()`select public.set_flag_override(${flags[0].id}, ${wsIds[1]}, true, 'parity')`;
   await db()`select public.set_flag_override(${flags[5].id}, ${wsIds[3]}, false, 'parity')`;
   token = (await makeToken()).raw;
@@ -72,6 +74,9 @@ describe("edge evaluation = SQL evaluation", () => {
   });
 
   it("the state body and ETag are the very text public.workspace_state returns, with and without a unit", async () => {
+    // Changed while the edge runs: the flags-only reload path, which keeps each workspace's own text.
+    await db()`select public.set_flag_rollout(${changeLater.id}, null, true, 7300, 'parity')`;
+    await db()`update public.workspace_rollouts set stage = 2 where workspace_id = ${wsIds[0]}`;
     const tokenHash = (await db()<{ h: string }[]>`select token_hash as h from public.ingest_tokens where token_hash = encode(sha256(convert_to(${token}, 'UTF8')), 'hex')`)[0].h;
     for (const id of wsIds) {
       const [{ slug }] = await db()<{ slug: string }[]>`select slug from public.workspaces where id = ${id}`;
