@@ -26,7 +26,8 @@ export interface OfrepTarget {
   unit: string | null;
 }
 
-export const notYours = (slug: string) => `No workspace "${slug}" for this token`;
+// The Next route's wording, so both answer "not yours" and "does not exist" alike.
+export const notYours = (slug: string) => `No workspace with slug "${slug}"`;
 
 /** The workspace and unit an evaluation context names, or why it names none this token may read. */
 export function resolveContext(body: unknown, grant: TokenGrant, lookup: (slug: string) => CompiledWorkspace | undefined, byId: (id: string) => CompiledWorkspace | undefined): OfrepTarget | OfrepFailure {

@@ -143,7 +143,7 @@ describe(`edge hostile input (FUZZ_SEED=${seed})`, () => {
     await fc.assert(
       fc.asyncProperty(slugs, async (slug) => {
         if (slug === mine.slug) return;
-        const message = `No workspace "${slug}" for this token`;
+        const message = `No workspace with slug "${slug}"`;
         const refusal = JSON.stringify({ error: { status: 404, message } });
         const st = await fetch(`${edge.url}/api/v1/workspaces/${slug}/state`, { headers: bearer(scoped) });
         expect(st.status).toBe(404);
