@@ -44,9 +44,6 @@ say(`migrations: ${m.applied.length} applied, ${m.skipped} already applied`);
   await sql.end();
 }
 
-<<<<<<< HEAD
-const env = { ...process.env, DATABASE_URL: db.url, AUTH_SECRET: authSecret(), PORT: String(port), EDGE_PORT: String(edgePort), EDGE_HOST: process.env.EDGE_HOST ?? "127.0.0.1" };
-=======
 // Local development may post notifications to a webhook on this machine.
 // The web server sees client-sent X-Forwarded-* replaced by the socket's truth unless
 // TRUST_PROXY says a proxy runs in front (lib/security/forwarded-headers.mjs).
@@ -56,9 +53,10 @@ const env = {
   DATABASE_URL: db.url,
   AUTH_SECRET: authSecret(),
   PORT: String(port),
+  EDGE_PORT: String(edgePort),
+  EDGE_HOST: process.env.EDGE_HOST ?? "127.0.0.1",
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim(),
 };
->>>>>>> main
 const children: ChildProcess[] = [];
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 
