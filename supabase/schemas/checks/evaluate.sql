@@ -11,6 +11,8 @@
 
 -- Rollup totals of one metric/variant over [p_from, p_to) for a set of workspaces:
 -- whole hours from the hourly tier, the partial hours at the edges from 1-minute rows.
+-- Histograms are merged set-wise (per-bucket counts summed, then made cumulative
+-- and trimmed again), not row by row: one pass however many rows the window holds.
 create or replace function app_private.check_rollup(p_workspaces uuid[], p_migration uuid, p_metric text, p_variant text,
   p_from timestamptz, p_to timestamptz)
 returns table (n bigint, sum double precision, min double precision, max double precision, hist int[])
@@ -22,7 +24,7 @@ begin
   with b as (
     select date_trunc('hour', p_from) + case when date_trunc('hour', p_from) < p_from then interval '1 hour' else interval '0' end as hs,
            date_trunc('hour', p_to) as he
-  ), r as (
+  ), r as materialized (
     select c.n, c.sum, c.min, c.max, c.hist from public.metric_rollups_coarse c, b
     where c.migration_id = p_migration and c.workspace_id = any (p_workspaces) and c.resolution = 3600
       and c.metric = p_metric and c.variant = p_variant and c.bucket >= b.hs and c.bucket < b.he
@@ -31,8 +33,21 @@ begin
     where m.workspace_id = any (p_workspaces) and m.migration_id = p_migration
       and m.metric = p_metric and m.variant = p_variant and m.bucket >= p_from and m.bucket < p_to
       and not (m.bucket >= b.hs and m.bucket < b.he)
+  ), counts as (
+    -- each row's cumulative counts back to per-bucket counts, summed over rows
+    select x.idx, sum(x.c)::int as c from (
+      select r.hist[1] + u.ord::int - 1 as idx, u.cum - coalesce(lag(u.cum) over (partition by r.rid order by u.ord), 0) as c
+      from (select row_number() over () as rid, r.hist from r) r, unnest(r.hist[2:]) with ordinality u(cum, ord)
+    ) x group by x.idx having sum(x.c) > 0
+  ), h as (
+    select case when count(*) = 0 then null::int[] else (
+      select min(k.idx) || array_agg(k.cum order by k.i)
+      from (select g.i, (sum(coalesce(cc.c, 0)) over (order by g.i))::int as cum, cc.idx
+              from generate_series((select min(counts.idx) from counts), (select max(counts.idx) from counts)) g(i)
+              left join counts cc on cc.idx = g.i) k) end as hist
+    from counts
   )
-  select coalesce(sum(r.n), 0)::bigint, sum(r.sum), min(r.min), max(r.max), app_private.hist_sum(r.hist) from r;
+  select coalesce(sum(r.n), 0)::bigint, sum(r.sum), min(r.min), max(r.max), (select h.hist from h) from r;
 end
 $$;
 revoke all on function app_private.check_rollup(uuid[], uuid, text, text, timestamptz, timestamptz) from public, anon, authenticated, service_role;
