@@ -1,4 +1,6 @@
 -- requires: checks/stats.sql
+-- requires: guardrails/verdict.sql
+-- requires: common/roles.sql
 -- Checks: the one way gates and guardrails judge old vs new. A check is a JSON
 -- object (stored in gate and rule configuration, validated by lib/checks/schema.ts):
 --   {statistic, metric?, comparison, operator, threshold, window_minutes?, min_samples?, alpha?, t_star?, label?}
@@ -71,7 +73,7 @@ as $$
          when e ->> 'verdict' = 'inconclusive' and e ->> 'reason' = 'no_data' then 'no data yet' end)
 $$;
 revoke all on function app_private.check_summary(jsonb) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_summary(jsonb) to authenticated, service_role;
+grant execute on function app_private.check_summary(jsonb) to service_role;
 
 -- Evaluates one check over [p_from, p_to) for a set of workspaces of a migration
 -- (one workspace, or a whole cohort pooled). Returns the evidence:
