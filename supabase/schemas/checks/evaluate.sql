@@ -1,6 +1,5 @@
 -- requires: checks/stats.sql
--- requires: guardrails/verdict.sql
--- requires: common/roles.sql
+-- (uses app_private.fmt / compare from guardrails/verdict.sql, has_role from common/roles.sql)
 -- Checks: the one way gates and guardrails judge old vs new. A check is a JSON
 -- object (stored in gate and rule configuration, validated by lib/checks/schema.ts):
 --   {statistic, metric?, comparison, operator, threshold, window_minutes?, min_samples?, alpha?, t_star?, label?}

@@ -1,4 +1,3 @@
--- requires: telemetry/histogram.sql
 -- Sequential statistics behind checks: intervals that stay valid however often
 -- they are looked at (after every metrics batch), so re-evaluating a check does
 -- not add chances for noise to cross a limit.
