@@ -21,6 +21,7 @@ const BATCH = 100; // samples per variant per metric per batch
 const ALPHA = Number(process.env.BENCH_ALPHA ?? 0.02);
 const T_STAR = Number(process.env.BENCH_T_STAR ?? 500);
 const ONLY = process.env.BENCH_GROUPS; // e.g. "severe" to run only matching groups
+const AA_ROUNDS = Number(process.env.BENCH_AA_ROUNDS ?? 30);
 
 type Metric = "latency_ms" | "error" | "quality";
 interface Group {
@@ -40,8 +41,8 @@ interface Group {
 
 const s = SCALE;
 const groups: Group[] = ([
-  { name: "A/A, errors 2 %", kind: "A/A", workspaces: 50 * s, rounds: 30, metrics: ["latency_ms", "error", "quality"], oldError: 0.02, newError: 0.02, latencyFactor: 1, qualityFactor: 1 },
-  { name: "A/A, errors 0.5 %", kind: "A/A", workspaces: 50 * s, rounds: 30, metrics: ["latency_ms", "error", "quality"], oldError: 0.005, newError: 0.005, latencyFactor: 1, qualityFactor: 1 },
+  { name: "A/A, errors 2 %", kind: "A/A", workspaces: 50 * s, rounds: AA_ROUNDS, metrics: ["latency_ms", "error", "quality"], oldError: 0.02, newError: 0.02, latencyFactor: 1, qualityFactor: 1 },
+  { name: "A/A, errors 0.5 %", kind: "A/A", workspaces: 50 * s, rounds: AA_ROUNDS, metrics: ["latency_ms", "error", "quality"], oldError: 0.005, newError: 0.005, latencyFactor: 1, qualityFactor: 1 },
   { name: "errors 1 % → 2 %", kind: "A/B", workspaces: 20 * s, rounds: 100, metrics: ["error"], oldError: 0.01, newError: 0.02, latencyFactor: 1, qualityFactor: 1, fixedHorizon: fixedHorizonRates(0.01, 0.02), target: "≥ 95 % within 10 000" },
   { name: "p95 latency +30 %", kind: "A/B", workspaces: 20 * s, rounds: 60, metrics: ["latency_ms"], oldError: 0, newError: 0, latencyFactor: 1.3, qualityFactor: 1 },
   { name: "quality −5 %", kind: "A/B", workspaces: 20 * s, rounds: 60, metrics: ["quality"], oldError: 0, newError: 0, latencyFactor: 1, qualityFactor: 0.95 },
