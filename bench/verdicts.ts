@@ -48,7 +48,7 @@ const groups: Group[] = ([
   { name: "quality −5 %", kind: "A/B", workspaces: 20 * s, rounds: 60, metrics: ["quality"], oldError: 0, newError: 0, latencyFactor: 1, qualityFactor: 0.95 },
   { name: "severe: errors 1 % → 10 %", kind: "A/B", workspaces: 20 * s, rounds: 5, metrics: ["error"], oldError: 0.01, newError: 0.1, latencyFactor: 1, qualityFactor: 1, fixedHorizon: fixedHorizonRates(0.01, 0.1), target: "within 300" },
   { name: "severe: p95 latency × 2", kind: "A/B", workspaces: 20 * s, rounds: 5, metrics: ["latency_ms"], oldError: 0, newError: 0, latencyFactor: 2, qualityFactor: 1, target: "within 300" },
-] satisfies Group[]).filter((g) => !ONLY || g.name.includes(ONLY)) as Group[];
+] satisfies Group[]).filter((g) => !ONLY || g.kind === ONLY || g.name.includes(ONLY)) as Group[];
 
 /** n per variant for a one-sided two-proportion z-test, α = 1 %, power 95 %. */
 function fixedHorizonRates(p1: number, p2: number): number {
@@ -89,6 +89,10 @@ try {
   // sequential check uses, as a fixed rule of the same kind (ratio of means < 0.97 → roll back).
   await sql`insert into public.guardrail_rules (name, migration_id, statistic, metric, comparison, operator, threshold, window_minutes, min_samples, severity, action)
             values ('Quality below 0.97 × old', ${mig.id}, 'metric_mean', 'quality', 'ratio', '<', 0.97, 15, 200, 'critical', 'rollback_previous')`;
+  // "today" means the fixed rules: pin the default rules to them when the database
+  // already switched them to the sequential test
+  await sql`update public.guardrail_rules set test = 'fixed'
+            where exists (select 1 from information_schema.columns where table_schema = 'public' and table_name = 'guardrail_rules' and column_name = 'test')`.catch(() => {});
   const rules = await sql`select name, statistic, comparison, operator, threshold, absolute_guard, min_samples from public.guardrail_rules where enabled and (migration_id is null or migration_id = ${mig.id}) order by name`;
 
   const all: Ws[] = [];

@@ -339,3 +339,57 @@ describe("checks evaluated from rollups", () => {
     await expect(asUser(viewer, (tx) => tx`select app_private.evaluate_check(${tx.json(errorCheck)}, ${[ws[0].id]}::uuid[], ${mig.id}, now() - interval '1 hour', now())`)).rejects.toMatchObject({ code: "42501" });
   });
 });
+
+describe("stage gates on checks", () => {
+  let viewer: TestUser;
+  beforeAll(async () => {
+    viewer = await createUser("viewer");
+  });
+  const quality = (n: number, factor: number): Sample[] =>
+    Array.from({ length: n }, (_, i) => {
+      const jitter = ((i * 7919) % 100) / 100 - 0.5;
+      return [{ variant: "old" as const, metric: "quality", value: 0.9 + 0.1 * jitter }, { variant: "new" as const, metric: "quality", value: (0.9 + 0.1 * jitter) * factor }];
+    }).flat();
+  const latency = (n: number, factor: number): Sample[] =>
+    Array.from({ length: n }, (_, i) => {
+      const jitter = ((i * 7919) % 100) / 100;
+      return [{ variant: "old" as const, metric: "latency_ms", value: 100 * (0.6 + jitter * 0.8) }, { variant: "new" as const, metric: "latency_ms", value: 100 * factor * (0.6 + jitter * 0.8) }];
+    }).flat();
+
+  async function gated(samples: Sample[]) {
+    const mig = await createMigration([{}, { minSamples: 100, maxP95Ratio: 1.2 }]);
+    await db()`update public.migration_stages set checks = ${db().json([{ key: "quality", statistic: "metric_mean", metric: "quality", comparison: "ratio_to_old", operator: ">=", threshold: 0.95, label: "Quality new/old" }] as never)}
+               where migration_id = ${mig.id} and position = 1`;
+    const ws = await createWorkspace();
+    await enroll(ws.id, mig.id, 0, 120);
+    await storeSamples(ws.id, mig.id, samples);
+    const [{ r }] = await asUser(viewer, (tx) => tx`select public.evaluate_gate(${ws.id}, ${mig.id}) as r`);
+    return r as { passed: boolean; checks: { check: string; status: string; observed: number; lower: number; upper: number; summary: string; n_old: number; n_new: number }[] };
+  }
+
+  it("passes when every interval meets its limit, custom metric included", async () => {
+    const r = await gated([...latency(400, 1), ...quality(400, 1)]);
+    expect(r.checks.map((c) => [c.check, c.status])).toEqual([["min_samples", "pass"], ["p95_ratio", "pass"], ["quality", "pass"]]);
+    expect(r.passed).toBe(true);
+    const q = r.checks.find((c) => c.check === "quality")!;
+    expect(q).toMatchObject({ n_old: 400, n_new: 400 });
+    expect(q.lower).toBeLessThanOrEqual(1);
+    expect(q.upper).toBeGreaterThanOrEqual(1);
+  });
+
+  it("is inconclusive, and blocks, while the interval straddles the limit; it says how many more samples", async () => {
+    const r = await gated([...latency(400, 1.15), ...quality(400, 1)]);
+    const p95 = r.checks.find((c) => c.check === "p95_ratio")!;
+    expect(p95.status).toBe("inconclusive");
+    expect(p95.lower).toBeLessThan(1.2);
+    expect(p95.upper).toBeGreaterThan(1.2);
+    expect(p95.summary).toMatch(/^p95 latency new\/old 1\.1\d+ \[1\.\d+, 1\.\d+\] \(limit <= 1\.200\), inconclusive, about \d+ more samples needed$/);
+    expect(r.passed).toBe(false);
+  });
+
+  it("fails on a custom metric below 0.95 × old", async () => {
+    const r = await gated([...latency(400, 1), ...quality(400, 0.85)]);
+    expect(r.checks.find((c) => c.check === "quality")).toMatchObject({ status: "fail" });
+    expect(r.passed).toBe(false);
+  });
+});
