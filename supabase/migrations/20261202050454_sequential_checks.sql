@@ -690,4 +690,517 @@ $$;
 revoke all on function public.evaluate_check_pooled(uuid, int, jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.evaluate_check_pooled(uuid, int, jsonb) to authenticated;
 
+-- ==== supabase/schemas/guardrails/verdict.sql ====
+-- Guardrail verdicts -----------------------------------------------------------------------------
+
+-- A number for people: 335.3, 1.988, 0.0123.
+create or replace function app_private.fmt(p_value double precision)
+returns text
+language sql immutable set search_path = ''
+as $$
+  select case when p_value is null then '—'
+              when abs(p_value) >= 100 then round(p_value::numeric, 1)::text
+              when abs(p_value) >= 1 then round(p_value::numeric, 3)::text
+              else round(p_value::numeric, 4)::text end
+$$;
+
+create or replace function app_private.compare(p_value double precision, p_operator text, p_threshold double precision)
+returns boolean
+language sql immutable set search_path = ''
+as $$
+  select case p_operator when '>' then p_value > p_threshold when '>=' then p_value >= p_threshold
+                         when '<' then p_value < p_threshold when '<=' then p_value <= p_threshold end
+$$;
+
+-- The verdict of one rule for one rollout over the rollups since p_since: what
+-- was measured and whether it breaches. Reads only, acts on nothing, so it can
+-- be called and tested on its own. Missing data is 'no_data', never 'ok'.
+-- Returns the evaluation stored with alerts and automatic transitions:
+-- {rule, statistic, metric, comparison, operator, threshold, absolute_guard,
+--  value_new, value_old, samples_new, samples_old, compared, window_from,
+--  window_to, verdict: breach | ok | no_data | inconclusive, message, evaluated_at,
+--  test: fixed | sequential, and for sequential rules lower, upper, alpha and the
+--  check's full evidence (checks/evaluate.sql)}.
+-- A sequential rule breaches only when the confidence sequence lies wholly beyond
+-- the limit (its check fails), so evaluating it after every batch does not add
+-- chances for noise to breach; 'inconclusive' neither acts nor resolves.
+create or replace function app_private.guardrail_verdict(
+  g public.guardrail_rules, p_workspace uuid, p_migration uuid, p_since timestamptz)
+returns jsonb
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  s_new record;
+  s_old record;
+  metric_name text;
+  v_new double precision;
+  v_old double precision;
+  n_new bigint := 0;
+  n_old bigint := 0;
+  compared double precision;
+  verdict text;
+  stat_label text := replace(g.statistic, '_', ' ');
+  msg text;
+  ev jsonb;
+begin
+  if g.test = 'sequential' and g.statistic <> 'complaint_count' then
+    -- the rule states the breach; the check states what passes: the negated operator
+    ev := app_private.evaluate_check(jsonb_build_object(
+        'key', g.statistic, 'statistic', g.statistic, 'metric', g.metric,
+        'comparison', case g.comparison when 'ratio' then 'ratio_to_old' when 'difference' then 'difference_to_old' else 'absolute' end,
+        'operator', case g.operator when '>' then '<=' when '>=' then '<' when '<' then '>=' else '>' end,
+        'threshold', g.threshold, 'min_samples', g.min_samples, 'alpha', coalesce(g.alpha, 0.02), 't_star', 500),
+      array[p_workspace], p_migration, p_since, now() + interval '1 minute');
+    v_new := (ev ->> 'value_new')::double precision;
+    v_old := (ev ->> 'value_old')::double precision;
+    n_new := (ev ->> 'n_new')::bigint;
+    n_old := (ev ->> 'n_old')::bigint;
+    compared := (ev ->> 'estimate')::double precision;
+    verdict := case ev ->> 'verdict'
+      when 'fail' then case when g.absolute_guard is null or app_private.compare(v_new, g.operator, g.absolute_guard) then 'breach' else 'ok' end
+      when 'pass' then 'ok'
+      else case when ev ->> 'reason' is not null then 'no_data' else 'inconclusive' end end;
+    msg := format('%s = %s %s %s (new %s%s) · interval [%s, %s], %s',
+      case g.comparison when 'ratio' then stat_label || ' new/old' when 'difference' then stat_label || ' new − old' else stat_label || ' of new' end,
+      app_private.fmt(compared), g.operator, app_private.fmt(g.threshold),
+      app_private.fmt(v_new), case when v_old is not null then ', old ' || app_private.fmt(v_old) else '' end,
+      app_private.fmt((ev ->> 'lower')::double precision), app_private.fmt((ev ->> 'upper')::double precision),
+      case ev ->> 'verdict' when 'fail' then 'beyond the limit' when 'pass' then 'within the limit'
+           else 'inconclusive' || coalesce(', about ' || (ev ->> 'needed_samples_estimate') || ' more samples needed', '') end);
+    return jsonb_build_object('rule', g.name, 'statistic', g.statistic, 'metric', ev ->> 'metric',
+      'comparison', g.comparison, 'operator', g.operator, 'threshold', g.threshold, 'absolute_guard', g.absolute_guard,
+      'value_new', v_new, 'value_old', v_old, 'samples_new', n_new, 'samples_old', n_old, 'compared', compared,
+      'window_from', p_since, 'window_to', now(), 'verdict', verdict, 'message', msg, 'evaluated_at', now(),
+      'test', 'sequential', 'lower', ev -> 'lower', 'upper', ev -> 'upper', 'alpha', ev -> 'alpha',
+      'summary', ev ->> 'summary', 'evidence', ev - 'summary');
+  end if;
+  if g.statistic = 'complaint_count' then
+    select count(*) into n_new from public.feedback_tracking f
+     where f.workspace_id = p_workspace and f.migration_id = p_migration and f.time >= p_since
+       and f.kind in ('complaint', 'bug');
+    v_new := n_new;
+    compared := v_new;
+    stat_label := 'complaints';
+    verdict := case when app_private.compare(compared, g.operator, g.threshold) then 'breach' else 'ok' end;
+  else
+    metric_name := case g.statistic when 'error_rate' then 'error' when 'success_rate' then 'success'
+                                    when 'metric_mean' then g.metric else 'latency_ms' end;
+    select * into s_new from public.rollup_stats(p_workspace, p_migration, metric_name, 'new', p_since, now() + interval '1 minute');
+    n_new := coalesce(s_new.n, 0);
+    v_new := case g.statistic when 'p50_latency' then s_new.p50 when 'p95_latency' then s_new.p95
+                              when 'p99_latency' then s_new.p99 else s_new.mean end;
+    if g.comparison <> 'absolute' then
+      select * into s_old from public.rollup_stats(p_workspace, p_migration, metric_name, 'old', p_since, now() + interval '1 minute');
+      n_old := coalesce(s_old.n, 0);
+      v_old := case g.statistic when 'p50_latency' then s_old.p50 when 'p95_latency' then s_old.p95
+                                when 'p99_latency' then s_old.p99 else s_old.mean end;
+    end if;
+    if n_new < greatest(g.min_samples, 1) or (g.comparison <> 'absolute' and n_old < greatest(g.min_samples, 1)) then
+      verdict := 'no_data';
+    elsif g.comparison = 'ratio' and coalesce(v_old, 0) <= 0 then
+      verdict := 'no_data';
+    else
+      compared := case g.comparison when 'absolute' then v_new when 'ratio' then v_new / v_old else v_new - v_old end;
+      verdict := case when app_private.compare(compared, g.operator, g.threshold)
+                        and (g.absolute_guard is null or app_private.compare(v_new, g.operator, g.absolute_guard))
+                      then 'breach' else 'ok' end;
+    end if;
+  end if;
+  msg := format('%s = %s %s %s (new %s%s)',
+    case g.comparison when 'ratio' then stat_label || ' new/old' when 'difference' then stat_label || ' new − old' else stat_label || ' of new' end,
+    app_private.fmt(compared), g.operator, app_private.fmt(g.threshold),
+    app_private.fmt(v_new), case when v_old is not null then ', old ' || app_private.fmt(v_old) else '' end);
+  return jsonb_build_object('rule', g.name, 'statistic', g.statistic, 'metric', metric_name,
+    'comparison', g.comparison, 'operator', g.operator, 'threshold', g.threshold, 'absolute_guard', g.absolute_guard,
+    'value_new', v_new, 'value_old', v_old, 'samples_new', n_new, 'samples_old', n_old, 'compared', compared,
+    'window_from', p_since, 'window_to', now(), 'verdict', verdict, 'message', msg, 'evaluated_at', now(), 'test', 'fixed');
+end
+$$;
+
+-- ==== supabase/schemas/guardrails/evaluate.sql ====
+-- Guardrails acting on their verdicts (guardrails/verdict.sql): one alert per
+-- (rule, workspace, migration), the rule's action taken once per breach, alerts
+-- resolved after a clean window, every step notified through the outbox.
+-- requires: guardrails/verdict.sql, rollouts/transition.sql, notifications/outbox.sql
+
+-- Opens or refreshes the alert for a breach; notifies when it opens.
+-- Returns (alert id, whether it was opened now, the rollout version it last acted on).
+create or replace function app_private.record_breach(
+  g public.guardrail_rules, p_workspace uuid, p_migration uuid, p_evaluation jsonb,
+  out alert_id bigint, out opened boolean, out acted_version bigint)
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into public.performance_alerts as a
+    (rule_id, workspace_id, migration_id, severity, message, observed, baseline, threshold, stage_at_breach, evaluation)
+  values (g.id, p_workspace, p_migration, g.severity, p_evaluation ->> 'message',
+          (p_evaluation ->> 'value_new')::double precision, (p_evaluation ->> 'value_old')::double precision, g.threshold,
+          (select stage from public.workspace_rollouts where workspace_id = p_workspace and migration_id = p_migration),
+          p_evaluation - 'message')
+  on conflict (rule_id, workspace_id, migration_id) where state <> 'resolved'
+  do update set message = excluded.message, observed = excluded.observed, baseline = excluded.baseline,
+                evaluation = excluded.evaluation, last_breach_at = now(), updated_at = now(),
+                breach_count = a.breach_count + 1
+  returning a.id, (a.xmax = 0), a.acted_version into alert_id, opened, acted_version;
+  if opened then
+    perform app_private.notify('alert_opened', jsonb_build_object('alert_id', alert_id, 'rule', g.name, 'severity', g.severity,
+      'message', p_evaluation ->> 'message', 'workspace', app_private.workspace_ref(p_workspace),
+      'migration', app_private.migration_ref(p_migration), 'evaluation', p_evaluation - 'message'));
+  end if;
+end
+$$;
+
+-- Takes the rule's action for a breach, once: when the alert opens, or again only
+-- if someone has moved the workspace since (resumed or advanced it) and it still
+-- breaches. Graduated actions: 'alert' only notifies (the alert itself), 'hold'
+-- pauses the workspace where it is (no advance until someone resumes it), the
+-- rollbacks move it back and pause it, 'disable_flags' switches the migration's
+-- flags off for it. A dry-run rule records what it would have done, and does
+-- nothing. Returns true when it rolled the workspace back.
+create or replace function app_private.act_on_breach(
+  g public.guardrail_rules, p_workspace uuid, p_migration uuid, p_evaluation jsonb,
+  p_alert bigint, p_opened boolean, p_acted_version bigint)
+returns boolean
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  roll public.workspace_rollouts;
+  last_kind text;
+  target int;
+  v_note text;
+  new_version bigint;
+begin
+  if g.action not in ('hold', 'rollback_previous', 'rollback_zero', 'disable_flags') then
+    return false;
+  end if;
+  select * into roll from public.workspace_rollouts
+   where workspace_id = p_workspace and migration_id = p_migration for update;
+  if not (p_opened or p_acted_version is distinct from roll.version) then
+    return false;
+  end if;
+  select kind into last_kind from public.stage_transitions
+   where workspace_id = p_workspace and migration_id = p_migration order by id desc limit 1;
+  new_version := roll.version;
+  if g.dry_run then
+    v_note := 'dry run: would have ' || case g.action
+      when 'hold' then 'paused the workspace at stage ' || roll.stage
+      when 'disable_flags' then 'disabled the migration''s flags for the workspace'
+      when 'rollback_zero' then format('rolled back from stage %s to 0 and paused', roll.stage)
+      else format('rolled back from stage %s to %s and paused', roll.stage, greatest(roll.stage - 1, 0)) end;
+  elsif last_kind = 'auto_rollback' and g.action <> 'disable_flags' then
+    -- Another rule (or a racing evaluator) already rolled it back and nobody has moved it since.
+    v_note := 'none: already rolled back automatically';
+  elsif g.action = 'disable_flags' then
+    perform public.disable_migration_flags_for_workspace(p_migration, p_workspace, 'Guardrail: ' || (p_evaluation ->> 'message'));
+    v_note := 'flags disabled for the workspace';
+  elsif g.action = 'hold' then
+    if roll.status = 'paused' then
+      v_note := 'none: already paused';
+    else
+      perform app_private.apply_transition(p_workspace, p_migration, roll.stage, 'paused', 'pause',
+        'Guardrail “' || g.name || '” fired: ' || (p_evaluation ->> 'message'),
+        (p_evaluation - 'message') || jsonb_build_object('alert_id', p_alert));
+      v_note := format('held: paused at stage %s', roll.stage);
+      new_version := roll.version + 1;
+    end if;
+  elsif roll.stage = 0 then
+    v_note := 'none: already at stage 0';
+  else
+    target := case g.action when 'rollback_zero' then 0 else roll.stage - 1 end;
+    perform app_private.apply_transition(p_workspace, p_migration, target, 'paused', 'auto_rollback',
+      'Guardrail “' || g.name || '” fired: ' || (p_evaluation ->> 'message'),
+      (p_evaluation - 'message') || jsonb_build_object('alert_id', p_alert));
+    v_note := format('rolled back from stage %s to %s and paused', roll.stage, target);
+    new_version := roll.version + 1;
+  end if;
+  update public.performance_alerts set action_taken = v_note, acted_version = new_version where id = p_alert;
+  return target is not null;
+end
+$$;
+
+-- A clean window closes the rule's open alert by itself. Returns how many closed.
+create or replace function app_private.resolve_if_clean(g public.guardrail_rules, p_workspace uuid, p_migration uuid)
+returns int
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  alert_id bigint;
+  n int := 0;
+begin
+  for alert_id in
+    update public.performance_alerts
+       set state = 'resolved', resolved_at = now(), updated_at = now(), resolved_by = 'system',
+           note = coalesce(note || ' · ', '') || format('Resolved automatically: clean for %s min', g.window_minutes)
+     where rule_id = g.id and workspace_id = p_workspace and migration_id = p_migration and state <> 'resolved'
+       and last_breach_at < now() - make_interval(mins => g.window_minutes)
+    returning id
+  loop
+    n := n + 1;
+    perform app_private.notify('alert_resolved', jsonb_build_object('alert_id', alert_id, 'rule', g.name,
+      'workspace', app_private.workspace_ref(p_workspace), 'migration', app_private.migration_ref(p_migration),
+      'resolved_by', 'system'));
+  end loop;
+  return n;
+end
+$$;
+
+-- {id, slug, name} of a workspace and {id, key, name} of a migration, as notifications carry them.
+create or replace function app_private.workspace_ref(p_workspace uuid)
+returns jsonb
+language sql stable security definer set search_path = ''
+as $$
+  select jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name) from public.workspaces w where w.id = p_workspace
+$$;
+
+create or replace function app_private.migration_ref(p_migration uuid)
+returns jsonb
+language sql stable security definer set search_path = ''
+as $$
+  select jsonb_build_object('id', m.id, 'key', m.key, 'name', m.name) from public.migrations m where m.id = p_migration
+$$;
+
+-- Evaluates every enabled rule for the rollouts in scope (null = all rollouts
+-- with recent telemetry or open alerts) and acts on the verdicts. Returns counts.
+-- Safe to run concurrently: the unique open-alert index and the rollout row lock
+-- make a racing evaluator see the first one's action.
+create or replace function app_private.evaluate_guardrails(p_workspaces uuid[], p_migrations uuid[])
+returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  c record;
+  since timestamptz;
+  evaluation jsonb;
+  breach record;
+  evaluated int := 0;
+  breaches int := 0;
+  rollbacks int := 0;
+  resolved int := 0;
+  opened int := 0;
+  max_window interval;
+begin
+  select make_interval(mins => coalesce(max(window_minutes), 15)) into max_window from public.guardrail_rules where enabled;
+  for c in
+    with active as materialized (
+      -- Only for a sweep: rollouts with recent telemetry, feedback or open alerts.
+      select mr.workspace_id, mr.migration_id from public.metric_rollups mr
+       where p_workspaces is null and p_migrations is null and mr.bucket > now() - max_window
+      union
+      select f.workspace_id, f.migration_id from public.feedback_tracking f
+       where p_workspaces is null and p_migrations is null and f.time > now() - max_window
+      union
+      select a.workspace_id, a.migration_id from public.performance_alerts a
+       where p_workspaces is null and p_migrations is null and a.state <> 'resolved'
+    )
+    select g as rule, r.workspace_id as ws_id, r.migration_id as mig_id, r.updated_at as r_updated
+      from public.guardrail_rules g
+      join public.workspace_rollouts r on g.migration_id is null or g.migration_id = r.migration_id
+     where g.enabled
+       and (p_workspaces is null or r.workspace_id = any (p_workspaces))
+       and (p_migrations is null or r.migration_id = any (p_migrations))
+       and (p_workspaces is not null or p_migrations is not null
+            or (r.workspace_id, r.migration_id) in (select x.workspace_id, x.migration_id from active x))
+     order by r.workspace_id, r.migration_id, g.id
+  loop
+    evaluated := evaluated + 1;
+    -- Fresh data only: after any transition (rollback, resume, advance) the window
+    -- restarts, from the start of that minute (rollups cannot split a minute; a few
+    -- seconds of the previous stage beat ignoring the first minute of the new one).
+    since := date_bin('1 minute', greatest(now() - make_interval(mins => (c.rule).window_minutes), c.r_updated),
+                      timestamptz '2000-01-01 00:00:00+00');
+    evaluation := app_private.guardrail_verdict(c.rule, c.ws_id, c.mig_id, since);
+    if evaluation ->> 'verdict' = 'breach' then
+      breaches := breaches + 1;
+      select * into breach from app_private.record_breach(c.rule, c.ws_id, c.mig_id, evaluation);
+      if breach.opened then
+        opened := opened + 1;
+      end if;
+      if app_private.act_on_breach(c.rule, c.ws_id, c.mig_id, evaluation, breach.alert_id, breach.opened, breach.acted_version) then
+        rollbacks := rollbacks + 1;
+      end if;
+    elsif evaluation ->> 'verdict' = 'ok' then
+      resolved := resolved + app_private.resolve_if_clean(c.rule, c.ws_id, c.mig_id);
+    end if;
+  end loop;
+  return jsonb_build_object('evaluated', evaluated, 'breaches', breaches, 'opened', opened,
+    'rollbacks', rollbacks, 'resolved', resolved);
+end
+$$;
+
+-- ==== supabase/schemas/rollouts/gate.sql ====
+-- Gate evaluation ------------------------------------------------------------------
+
+-- Structured report for moving a workspace to p_target: one entry per check with
+-- the observed value, the threshold and pass | fail | no_data. Missing data never
+-- passes. Reads telemetry rollups only (public.rollup_stats), never raw samples.
+create or replace function app_private.gate_report(p_workspace uuid, p_migration uuid, p_target int)
+returns jsonb
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  r public.workspace_rollouts;
+  s public.migration_stages;
+  win_from timestamptz;
+  win_to timestamptz := now();
+  checks jsonb := '[]'::jsonb;
+  soak numeric;
+  lat_old record;
+  lat_new record;
+  err_new record;
+  n_old bigint;
+  n_new bigint;
+  ratio numeric;
+  neg bigint;
+  crit bigint;
+  passed boolean;
+  ev jsonb;
+  extra jsonb;
+begin
+  select * into r from public.workspace_rollouts where workspace_id = p_workspace and migration_id = p_migration;
+  if not found then
+    raise exception 'This workspace is not enrolled in this migration.' using errcode = 'P0001';
+  end if;
+  select * into s from public.migration_stages where migration_id = p_migration and position = p_target;
+  if not found then
+    raise exception 'Stage % does not exist in this migration.', p_target using errcode = 'P0001';
+  end if;
+  -- Judge the workspace on how it behaved at its current stage, at most the last 7 days.
+  win_from := greatest(r.entered_at, now() - interval '7 days');
+
+  soak := round((extract(epoch from (now() - r.entered_at)) / 60)::numeric, 1);
+  if s.min_soak_minutes > 0 then
+    checks := checks || jsonb_build_object('check', 'soak_time', 'label', 'Soak time at current stage',
+      'observed', soak, 'threshold', s.min_soak_minutes, 'unit', 'min', 'comparator', '>=',
+      'status', case when soak >= s.min_soak_minutes then 'pass' else 'fail' end);
+  end if;
+
+  if s.min_samples > 0 or s.max_p95_ratio is not null then
+    select * into lat_old from public.rollup_stats(p_workspace, p_migration, 'latency_ms', 'old', win_from, win_to);
+    select * into lat_new from public.rollup_stats(p_workspace, p_migration, 'latency_ms', 'new', win_from, win_to);
+    n_old := coalesce(lat_old.n, 0);
+    n_new := coalesce(lat_new.n, 0);
+  end if;
+
+  if s.min_samples > 0 then
+    checks := checks || jsonb_build_object('check', 'min_samples', 'label', 'Samples per variant (fewest of old, new)',
+      'observed', least(n_old, n_new), 'threshold', s.min_samples, 'unit', 'samples', 'comparator', '>=',
+      'observed_old', n_old, 'observed_new', n_new,
+      'status', case when least(n_old, n_new) >= s.min_samples then 'pass' else 'fail' end);
+  end if;
+
+  -- Statistical checks decide with sequential tests (checks/*.sql): pass only when the
+  -- whole interval meets the limit, fail when none of it does, else inconclusive,
+  -- which blocks like a failure and says about how many more samples would settle it.
+  -- The gate's min_samples is each test's minimum too.
+  if s.max_error_rate is not null then
+    ev := app_private.evaluate_check(jsonb_build_object('key', 'error_rate', 'statistic', 'error_rate', 'comparison', 'absolute',
+        'operator', '<=', 'threshold', s.max_error_rate, 'min_samples', s.min_samples, 'alpha', 0.02, 't_star', 500),
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || (app_private.gate_check_entry('error_rate', 'Error rate of new', 'ratio', ev)
+      || jsonb_build_object('observed', case when (ev ->> 'n_new')::bigint > 0 then round((ev ->> 'estimate')::numeric, 5) end));
+  end if;
+
+  if s.max_p95_ratio is not null then
+    ev := app_private.evaluate_check(jsonb_build_object('key', 'p95_ratio', 'statistic', 'p95_latency', 'comparison', 'ratio_to_old',
+        'operator', '<=', 'threshold', s.max_p95_ratio, 'min_samples', s.min_samples, 'alpha', 0.02, 't_star', 500),
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || (app_private.gate_check_entry('p95_ratio', 'p95 latency new/old', 'ratio', ev)
+      || jsonb_build_object('observed', round((ev ->> 'estimate')::numeric, 3),
+           'observed_old', case when n_old > 0 then round(lat_old.p95::numeric, 1) end,
+           'observed_new', case when n_new > 0 then round(lat_new.p95::numeric, 1) end));
+  end if;
+
+  -- the stage's extra checks (custom metrics and more), in the order given
+  for extra in select e from jsonb_array_elements(coalesce(s.checks, '[]'::jsonb)) e loop
+    ev := app_private.evaluate_check(jsonb_build_object('alpha', 0.02, 't_star', 500) || extra,
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || app_private.gate_check_entry(coalesce(extra ->> 'key', 'check_' || jsonb_array_length(checks)),
+      coalesce(extra ->> 'label', initcap(replace(extra ->> 'statistic', '_', ' ')) || coalesce(' (' || (extra ->> 'metric') || ')', '')
+        || case extra ->> 'comparison' when 'ratio_to_old' then ' new/old' when 'difference_to_old' then ' new − old' else '' end),
+      case when extra ->> 'statistic' in ('p50_latency', 'p95_latency', 'p99_latency') and coalesce(extra ->> 'comparison', 'absolute') = 'absolute' then 'ms'
+           when extra ->> 'statistic' = 'soak_time' then 'min' else 'ratio' end, ev);
+  end loop;
+
+  if s.max_negative_feedback is not null then
+    neg := public.negative_feedback_count(p_workspace, p_migration, win_from, win_to);
+    checks := checks || jsonb_build_object('check', 'negative_feedback', 'label', 'Complaints and bad ratings at current stage',
+      'observed', neg, 'threshold', s.max_negative_feedback, 'unit', 'items', 'comparator', '<=',
+      'status', case when neg <= s.max_negative_feedback then 'pass' else 'fail' end);
+  end if;
+
+  if s.max_open_critical_alerts is not null then
+    select count(*) into crit from public.performance_alerts
+     where workspace_id = p_workspace and migration_id = p_migration and severity = 'critical' and state <> 'resolved';
+    checks := checks || jsonb_build_object('check', 'open_critical_alerts', 'label', 'Open critical alerts',
+      'observed', crit, 'threshold', s.max_open_critical_alerts, 'unit', 'alerts', 'comparator', '<=',
+      'status', case when crit <= s.max_open_critical_alerts then 'pass' else 'fail' end);
+  end if;
+
+  passed := not exists (select 1 from jsonb_array_elements(checks) c where c ->> 'status' <> 'pass');
+  return jsonb_build_object(
+    'passed', passed,
+    'from_stage', r.stage,
+    'target_stage', p_target,
+    'target_stage_key', s.key,
+    'target_stage_name', s.name,
+    'window_from', win_from,
+    'window_to', win_to,
+    'evaluated_at', now(),
+    'checks', checks);
+end
+$$;
+
+-- A gate checklist entry from a check's evidence: the fields the checklist has always
+-- had (observed, threshold, comparator, status: pass | fail | no_data | inconclusive)
+-- plus the interval, the test, n per variant, the summary line and the evidence.
+create or replace function app_private.gate_check_entry(p_check text, p_label text, p_unit text, e jsonb)
+returns jsonb
+language sql immutable set search_path = ''
+as $$
+  select jsonb_build_object('check', p_check, 'label', p_label, 'unit', p_unit,
+    'observed', e -> 'estimate', 'threshold', e -> 'threshold', 'comparator', e ->> 'operator',
+    'lower', e -> 'lower', 'upper', e -> 'upper', 'n_old', e -> 'n_old', 'n_new', e -> 'n_new',
+    'needed_samples_estimate', e -> 'needed_samples_estimate', 'test', e ->> 'test', 'summary', e ->> 'summary',
+    'status', case when e ->> 'verdict' in ('pass', 'fail') then e ->> 'verdict'
+                   when e ->> 'reason' = 'no_data' then 'no_data' else 'inconclusive' end,
+    'evidence', e - 'summary')
+$$;
+revoke all on function app_private.gate_check_entry(text, text, text, jsonb) from public, anon, authenticated, service_role;
+
+-- One sentence naming the failed checks, for people: "Gate failed: p95 latency new/old = 1.41, limit 1.2".
+create or replace function app_private.gate_failure_text(p_report jsonb)
+returns text
+language sql immutable set search_path = ''
+as $$
+  select 'Gate failed: ' || string_agg(
+    case c ->> 'status'
+      when 'no_data' then (c ->> 'label') || ': not enough data'
+      when 'inconclusive' then (c ->> 'label') || ' inconclusive: ' || coalesce(c ->> 'summary', 'not enough data')
+      else (c ->> 'label') || ' = ' || coalesce(c ->> 'observed', '—') || ', limit ' || (c ->> 'threshold')
+    end, '; ')
+  from jsonb_array_elements(p_report -> 'checks') c
+  where c ->> 'status' <> 'pass'
+$$;
+
+-- Read-only gate check for the UI's live checklist (viewers may look).
+create or replace function public.evaluate_gate(p_workspace uuid, p_migration uuid, p_target_stage int default null)
+returns jsonb
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  cur int;
+begin
+  if not app_private.has_role('viewer') then
+    raise exception 'Not allowed: members only.' using errcode = '42501';
+  end if;
+  select stage into cur from public.workspace_rollouts where workspace_id = p_workspace and migration_id = p_migration;
+  if not found then
+    raise exception 'This workspace is not enrolled in this migration.' using errcode = 'P0001';
+  end if;
+  return app_private.gate_report(p_workspace, p_migration, coalesce(p_target_stage, cur + 1));
+end
+$$;
+
+grant execute on function public.evaluate_gate(uuid, uuid, integer) to authenticated;
+
 reset check_function_bodies;
