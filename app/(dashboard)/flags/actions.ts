@@ -4,13 +4,12 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser, type Tx } from "@/lib/db";
+import { flagKey, migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
 
 // Flag changes: each calls one role-checked SQL function as the signed-in user;
 // the function records the change (who, before/after, reason) in the same
 // transaction. Records are looked up on the server by key, never trusted from the form.
 
-const flagKey = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "lowercase letters, digits, “_”, “.” or “-”, up to 100 characters");
-const migrationKey = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
 const reason = z.string().trim().max(1000, "at most 1000 characters");
 const bps = z.number().int("steps of 0.01 %").min(0, "at least 0 %").max(10_000, "at most 100 %");
 
@@ -103,7 +102,7 @@ export const killMigrationFlags = defineAction(
 );
 
 export const setOverride = defineAction(
-  { name: "setFlagOverride", role: "operator", schema: z.object({ key: flagKey, workspace: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "not a workspace slug"), value: z.boolean().nullable(), reason }) },
+  { name: "setFlagOverride", role: "operator", schema: z.object({ key: flagKey, workspace: workspaceSlug, value: z.boolean().nullable(), reason }) },
   async (input, { session }) => {
     await asUser(session.claims, async (tx) => {
       const [w] = await tx<{ id: string }[]>`select id from public.workspaces where slug = ${input.workspace}`;

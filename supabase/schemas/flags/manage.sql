@@ -36,7 +36,7 @@ declare
   f public.feature_flags;
 begin
   perform app_private.require_role('admin', 'creating a flag', true);
-  if p_key is null or p_key !~ '^[a-z0-9][a-z0-9_.-]{0,99}$' then
+  if p_key is null or not app_private.is_identifier('flag_key', p_key) then
     raise exception 'A flag key is 1-100 characters: lowercase letters, digits, "_", "." or "-", starting with a letter or digit.';
   end if;
   if exists (select 1 from public.feature_flags x where x.key = p_key) then
