@@ -52,7 +52,6 @@ begin
 end
 $$;
 revoke all on function app_private.check_rollup(uuid[], uuid, text, text, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_rollup(uuid[], uuid, text, text, timestamptz, timestamptz) to service_role;
 
 -- One line for people: "p95 latency new/old 1.08 [0.97, 1.21], inconclusive, about 900 more samples needed".
 create or replace function app_private.check_summary(e jsonb)
@@ -72,7 +71,6 @@ as $$
          when e ->> 'verdict' = 'inconclusive' and e ->> 'reason' = 'no_data' then 'no data yet' end)
 $$;
 revoke all on function app_private.check_summary(jsonb) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_summary(jsonb) to service_role;
 
 -- Evaluates one check over [p_from, p_to) for a set of workspaces of a migration
 -- (one workspace, or a whole cohort pooled). Returns the evidence:
@@ -170,7 +168,6 @@ begin
 end
 $$;
 revoke all on function app_private.evaluate_check(jsonb, uuid[], uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.evaluate_check(jsonb, uuid[], uuid, timestamptz, timestamptz) to service_role;
 
 -- The window a check judges a workspace on: its time at the current stage, the
 -- last window_minutes of it when the check has a window, at most 7 days.
@@ -182,7 +179,6 @@ as $$
                   p_now - make_interval(mins => coalesce((p_check ->> 'window_minutes')::int, 10080)))
 $$;
 revoke all on function app_private.check_window_from(jsonb, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_window_from(jsonb, timestamptz, timestamptz) to service_role;
 
 -- A check for one workspace of a migration, over its window (members; read-only).
 create or replace function public.evaluate_check(p_workspace uuid, p_migration uuid, p_check jsonb)
@@ -249,7 +245,6 @@ begin
 end
 $$;
 revoke all on function app_private.evaluate_check_pooled(jsonb, uuid, int, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.evaluate_check_pooled(jsonb, uuid, int, timestamptz) to service_role;
 
 -- Members' entry point for the migration-level verdict of a check at a stage.
 create or replace function public.evaluate_check_pooled(p_migration uuid, p_stage int, p_check jsonb)

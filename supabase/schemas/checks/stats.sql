@@ -2,6 +2,7 @@
 -- they are looked at (after every metrics batch), so re-evaluating a check does
 -- not add chances for noise to cross a limit.
 --
+-- Executable only by their owner (the security definer functions that use them).
 -- Pure arithmetic on builtins, so no `set search_path` (which would stop inlining
 -- and cost a configuration change per call; these run thousands of times per sweep).
 --
@@ -30,7 +31,6 @@ as $$
          * 2 * ln(sqrt(p_t * (-2 * ln(p_alpha) + ln(1 - 2 * ln(p_alpha))) / greatest(p_t_star, 1) + 1) / p_alpha)) end
 $$;
 revoke all on function app_private.cs_multiplier(double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_multiplier(double precision, double precision, double precision) to service_role;
 
 -- Always-valid p-value of "the statistic equals the threshold" (mixture likelihood
 -- ratio of the same normal mixture, capped at 1).
@@ -53,7 +53,6 @@ begin
 end
 $$;
 revoke all on function app_private.cs_p_value(double precision, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_p_value(double precision, double precision, double precision, double precision) to service_role;
 
 -- pass / fail / inconclusive of "statistic <op> threshold" from an interval:
 -- pass when the whole interval meets the requirement, fail when none of it does.
@@ -70,7 +69,6 @@ as $$
     else 'inconclusive' end
 $$;
 revoke all on function app_private.interval_verdict(double precision, double precision, text, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.interval_verdict(double precision, double precision, text, double precision) to service_role;
 
 -- The decision of one sequential test. p_estimate / p_center / p_se are on the
 -- scale the test works on (log scale when p_log: ratios and quantiles); the
@@ -142,7 +140,6 @@ begin
 end
 $$;
 revoke all on function app_private.cs_decide(double precision, double precision, double precision, double precision, text, double precision, double precision, double precision, boolean, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_decide(double precision, double precision, double precision, double precision, text, double precision, double precision, double precision, boolean, double precision, double precision, double precision) to service_role;
 
 -- Score (Wilson) limits of a rate with the sequence's multiplier m in place of z:
 -- every p with |x/n − p| ≤ m·sqrt(p(1−p)/n). Unlike a Wald interval it never
@@ -164,7 +161,6 @@ begin
 end
 $$;
 revoke all on function app_private.wilson_limits(double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.wilson_limits(double precision, double precision, double precision) to service_role;
 
 -- Score bounds of a rate (absolute) or of a difference of rates (Newcombe 1998,
 -- method 10: from the two score intervals), with the sequence's multiplier.
@@ -194,7 +190,6 @@ begin
 end
 $$;
 revoke all on function app_private.rate_bounds(text, double precision, double precision, double precision, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.rate_bounds(text, double precision, double precision, double precision, double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a proportion (absolute) or of two proportions (difference or
 -- ratio new vs old), from counts of successes x out of n. Absolute and difference:
@@ -269,7 +264,6 @@ begin
 end
 $$;
 revoke all on function app_private.proportion_test(text, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.proportion_test(text, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a mean (absolute) or of two means (difference or ratio), from
 -- n, mean and variance per variant (asymptotic confidence sequence).
@@ -304,7 +298,6 @@ begin
 end
 $$;
 revoke all on function app_private.mean_test(text, double precision, double precision, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.mean_test(text, double precision, double precision, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) to service_role;
 
 -- Variance of the values behind a rollup histogram (bucket midpoints in log space,
 -- clamped to the exact min/max). Values below 0.01 share bucket 0 and are taken
@@ -330,7 +323,6 @@ begin
 end
 $$;
 revoke all on function app_private.hist_variance(int[], double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.hist_variance(int[], double precision, double precision) to service_role;
 
 -- q-quantile of a rollup histogram with the standard error of its logarithm:
 -- sqrt(q(1−q)/n) / (ξ f(ξ)), the slope d ln ξ / dq read off the histogram's CDF
@@ -359,7 +351,6 @@ begin
 end
 $$;
 revoke all on function app_private.hist_quantile_log_se(int[], double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.hist_quantile_log_se(int[], double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a latency quantile (absolute) or of the quantile ratio new/old
 -- (ratio_to_old; difference_to_old in the metric's unit) from two rollup histograms.
@@ -411,4 +402,3 @@ begin
 end
 $$;
 revoke all on function app_private.quantile_test(text, double precision, int[], double precision, double precision, int[], double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.quantile_test(text, double precision, int[], double precision, double precision, int[], double precision, double precision, text, double precision, double precision, double precision) to service_role;

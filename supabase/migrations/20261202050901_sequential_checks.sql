@@ -10,6 +10,7 @@ set statement_timeout = '60s';
 -- they are looked at (after every metrics batch), so re-evaluating a check does
 -- not add chances for noise to cross a limit.
 --
+-- Executable only by their owner (the security definer functions that use them).
 -- Pure arithmetic on builtins, so no `set search_path` (which would stop inlining
 -- and cost a configuration change per call; these run thousands of times per sweep).
 --
@@ -38,7 +39,6 @@ as $$
          * 2 * ln(sqrt(p_t * (-2 * ln(p_alpha) + ln(1 - 2 * ln(p_alpha))) / greatest(p_t_star, 1) + 1) / p_alpha)) end
 $$;
 revoke all on function app_private.cs_multiplier(double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_multiplier(double precision, double precision, double precision) to service_role;
 
 -- Always-valid p-value of "the statistic equals the threshold" (mixture likelihood
 -- ratio of the same normal mixture, capped at 1).
@@ -61,7 +61,6 @@ begin
 end
 $$;
 revoke all on function app_private.cs_p_value(double precision, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_p_value(double precision, double precision, double precision, double precision) to service_role;
 
 -- pass / fail / inconclusive of "statistic <op> threshold" from an interval:
 -- pass when the whole interval meets the requirement, fail when none of it does.
@@ -78,7 +77,6 @@ as $$
     else 'inconclusive' end
 $$;
 revoke all on function app_private.interval_verdict(double precision, double precision, text, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.interval_verdict(double precision, double precision, text, double precision) to service_role;
 
 -- The decision of one sequential test. p_estimate / p_center / p_se are on the
 -- scale the test works on (log scale when p_log: ratios and quantiles); the
@@ -150,7 +148,6 @@ begin
 end
 $$;
 revoke all on function app_private.cs_decide(double precision, double precision, double precision, double precision, text, double precision, double precision, double precision, boolean, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.cs_decide(double precision, double precision, double precision, double precision, text, double precision, double precision, double precision, boolean, double precision, double precision, double precision) to service_role;
 
 -- Score (Wilson) limits of a rate with the sequence's multiplier m in place of z:
 -- every p with |x/n − p| ≤ m·sqrt(p(1−p)/n). Unlike a Wald interval it never
@@ -172,7 +169,6 @@ begin
 end
 $$;
 revoke all on function app_private.wilson_limits(double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.wilson_limits(double precision, double precision, double precision) to service_role;
 
 -- Score bounds of a rate (absolute) or of a difference of rates (Newcombe 1998,
 -- method 10: from the two score intervals), with the sequence's multiplier.
@@ -202,7 +198,6 @@ begin
 end
 $$;
 revoke all on function app_private.rate_bounds(text, double precision, double precision, double precision, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.rate_bounds(text, double precision, double precision, double precision, double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a proportion (absolute) or of two proportions (difference or
 -- ratio new vs old), from counts of successes x out of n. Absolute and difference:
@@ -277,7 +272,6 @@ begin
 end
 $$;
 revoke all on function app_private.proportion_test(text, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.proportion_test(text, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a mean (absolute) or of two means (difference or ratio), from
 -- n, mean and variance per variant (asymptotic confidence sequence).
@@ -312,7 +306,6 @@ begin
 end
 $$;
 revoke all on function app_private.mean_test(text, double precision, double precision, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.mean_test(text, double precision, double precision, double precision, double precision, double precision, double precision, text, double precision, double precision, double precision) to service_role;
 
 -- Variance of the values behind a rollup histogram (bucket midpoints in log space,
 -- clamped to the exact min/max). Values below 0.01 share bucket 0 and are taken
@@ -338,7 +331,6 @@ begin
 end
 $$;
 revoke all on function app_private.hist_variance(int[], double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.hist_variance(int[], double precision, double precision) to service_role;
 
 -- q-quantile of a rollup histogram with the standard error of its logarithm:
 -- sqrt(q(1−q)/n) / (ξ f(ξ)), the slope d ln ξ / dq read off the histogram's CDF
@@ -367,7 +359,6 @@ begin
 end
 $$;
 revoke all on function app_private.hist_quantile_log_se(int[], double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.hist_quantile_log_se(int[], double precision, double precision, double precision) to service_role;
 
 -- Sequential test of a latency quantile (absolute) or of the quantile ratio new/old
 -- (ratio_to_old; difference_to_old in the metric's unit) from two rollup histograms.
@@ -419,7 +410,6 @@ begin
 end
 $$;
 revoke all on function app_private.quantile_test(text, double precision, int[], double precision, double precision, int[], double precision, double precision, text, double precision, double precision, double precision) from public, anon, authenticated, service_role;
-grant execute on function app_private.quantile_test(text, double precision, int[], double precision, double precision, int[], double precision, double precision, text, double precision, double precision, double precision) to service_role;
 
 -- ==== supabase/schemas/checks/evaluate.sql ====
 -- requires: checks/stats.sql
@@ -476,7 +466,6 @@ begin
 end
 $$;
 revoke all on function app_private.check_rollup(uuid[], uuid, text, text, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_rollup(uuid[], uuid, text, text, timestamptz, timestamptz) to service_role;
 
 -- One line for people: "p95 latency new/old 1.08 [0.97, 1.21], inconclusive, about 900 more samples needed".
 create or replace function app_private.check_summary(e jsonb)
@@ -496,7 +485,6 @@ as $$
          when e ->> 'verdict' = 'inconclusive' and e ->> 'reason' = 'no_data' then 'no data yet' end)
 $$;
 revoke all on function app_private.check_summary(jsonb) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_summary(jsonb) to service_role;
 
 -- Evaluates one check over [p_from, p_to) for a set of workspaces of a migration
 -- (one workspace, or a whole cohort pooled). Returns the evidence:
@@ -594,7 +582,6 @@ begin
 end
 $$;
 revoke all on function app_private.evaluate_check(jsonb, uuid[], uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.evaluate_check(jsonb, uuid[], uuid, timestamptz, timestamptz) to service_role;
 
 -- The window a check judges a workspace on: its time at the current stage, the
 -- last window_minutes of it when the check has a window, at most 7 days.
@@ -606,7 +593,6 @@ as $$
                   p_now - make_interval(mins => coalesce((p_check ->> 'window_minutes')::int, 10080)))
 $$;
 revoke all on function app_private.check_window_from(jsonb, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.check_window_from(jsonb, timestamptz, timestamptz) to service_role;
 
 -- A check for one workspace of a migration, over its window (members; read-only).
 create or replace function public.evaluate_check(p_workspace uuid, p_migration uuid, p_check jsonb)
@@ -673,7 +659,6 @@ begin
 end
 $$;
 revoke all on function app_private.evaluate_check_pooled(jsonb, uuid, int, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function app_private.evaluate_check_pooled(jsonb, uuid, int, timestamptz) to service_role;
 
 -- Members' entry point for the migration-level verdict of a check at a stage.
 create or replace function public.evaluate_check_pooled(p_migration uuid, p_stage int, p_check jsonb)
