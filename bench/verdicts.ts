@@ -6,8 +6,9 @@
 // (app_private.evaluate_check) judge every workspace. A/A groups have no
 // difference between old and new: every rollback there is a false one. A/B groups
 // have a real regression: we count how many samples per variant each needs.
-// Run: npm run bench:verdicts            (about 3–5 minutes on 2 cores)
-//      npm run bench:verdicts -- --scale=10 (1 000 A/A workspaces, 200 per A/B group)
+// Run: npm run bench:verdicts            (100 A/A + 7 × 20 A/B workspaces; 10–20 minutes on a busy 2-core box)
+//      npm run bench:verdicts -- --scale=10 (1 000 A/A workspaces, 200 per A/B group; hours)
+//      BENCH_GROUPS=A/A | A/B | <part of a group name>, BENCH_AA_ROUNDS, BENCH_ALPHA, BENCH_T_STAR
 import { createHash, randomBytes } from "node:crypto";
 import { rng } from "../lib/seed/random";
 import { benchDatabase } from "./lib/stack";
