@@ -8,7 +8,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
-import { dropDatabase, ensureProject, ROOT, withDatabase } from "../scripts/lib/embedded-db";
+import { dropDatabase, ensureProject, ROOT } from "../scripts/lib/embedded-db";
 import { startApp, type BenchApp } from "./lib/stack";
 
 export interface FlagsStack {

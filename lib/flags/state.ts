@@ -1,5 +1,4 @@
 import "server-only";
-import { z } from "zod";
 import { sql } from "@/lib/db";
 import { hashToken, TOKEN_PREFIX } from "@/lib/api/token-auth";
 
