@@ -18,7 +18,7 @@ test("the gate checklist shows intervals and an inconclusive p95 check", async (
   }
   const now = Date.now() / 1000 - 60;
   await sql`select app_private.store_metrics(${[w.id]}::uuid[], ${[m.id]}::uuid[], ${["latency_ms", "error"]}::text[],
-    ${values.map(() => 1)}::int[], ${values.map(() => 1)}::int[], ${metric}::int[], ${isNew}::boolean[], ${values}::float8[], ${values.map(() => now)}::float8[])`;
+    ${values.map(() => 1)}::int[], ${values.map(() => 1)}::int[], ${metric}::int[], ${isNew.map((b) => (b ? "t" : "f"))}::text[]::boolean[], ${values}::float8[], ${values.map(() => now)}::float8[])`;
 
   await loginAs(page, "viewer");
   for (const [width, name] of [[1440, "gate-evidence-1440"], [390, "gate-evidence-390"]] as const) {
