@@ -62,7 +62,6 @@ test.describe("overview filters", () => {
   test("filter by stage, status, health and canary, and sort", async ({ page, sql }) => {
     await loginAs(page, "viewer");
     await page.getByLabel("Canary").selectOption("yes");
-    await page.getByRole("button", { name: "Apply" }).click();
     await expect(page.getByTestId("overview-row")).toHaveCount(3);
     await page.goto("/?at=lead-centric:0&status=active&sort=name");
     const [{ n }] = await sql`select count(*)::int as n from public.workspace_rollouts r join public.migrations m on m.id = r.migration_id

@@ -116,6 +116,7 @@ export function renderMigration(defs: Definition[]): string {
     "-- Bodies may call functions defined later in this file.",
     "set check_function_bodies = off;",
     "set lock_timeout = '5s';",
+    "set statement_timeout = '60s';",
     "",
   ];
   for (const d of ordered) {
