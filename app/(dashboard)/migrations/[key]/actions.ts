@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
-import { advanceSelected, emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
+import { advanceSelected, emergencyStop as stop, resolveMigration, resumeMigration as resume, wave } from "@/lib/rollouts/transitions";
 
 const key = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
 
@@ -47,6 +47,17 @@ export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopS
     throw new ExpectedError(`Type the migration key “${input.migration}” to confirm the emergency stop.`);
   }
   const result = await asUser(session.claims, async (tx) => stop(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
+  revalidatePath(`/migrations/${input.migration}`);
+  revalidatePath("/");
+  return result;
+});
+
+/** Admins: un-pause the workspaces an emergency stop left at stage 0 and restore the flags it killed. */
+export const resumeMigration = defineAction({ name: "resumeMigration", schema: StopSchema, role: "admin" }, async (input, { session }) => {
+  if (input.confirmation !== input.migration) {
+    throw new ExpectedError(`Type the migration key “${input.migration}” to confirm resuming the migration.`);
+  }
+  const result = await asUser(session.claims, async (tx) => resume(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
   revalidatePath(`/migrations/${input.migration}`);
   revalidatePath("/");
   return result;
