@@ -94,7 +94,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                 <Card className="lg:col-span-2">
                   <CardHeader title="Next stage gate" description="Re-evaluated live from the telemetry rollups." />
                   <CardBody className="space-y-5">
-                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} version={selected.version} />
+                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} version={selected.version} canOverride={roleAtLeast(session.role, "admin")} />
                     <RolloutControls
                       workspace={workspace.slug}
                       migration={selected.migrationKey}
