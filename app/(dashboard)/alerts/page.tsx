@@ -15,6 +15,7 @@ import { listMigrationColumns } from "@/lib/rollouts/overview";
 import { AlertActions } from "./alert-actions";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Alerts" };
 
 const Params = z.object({
   state: z.enum(["open", "acknowledged", "resolved"]).catch("open"),

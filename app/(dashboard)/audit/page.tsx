@@ -10,6 +10,7 @@ import { listAudit } from "@/lib/audit/queries";
 import { asUser } from "@/lib/db";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Audit" };
 
 const Params = z.object({
   source: z.enum(["transition", "flag", "event"]).optional().catch(undefined),

@@ -12,6 +12,7 @@ import { CreateFlag } from "./create-flag";
 import { FlagStateBadge, RolloutBar } from "./flag-state";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Flags" };
 
 export default async function FlagsPage() {
   const session = await requireSession();

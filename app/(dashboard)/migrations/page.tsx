@@ -6,6 +6,7 @@ import { asUser } from "@/lib/db";
 import { listMigrations } from "@/lib/rollouts/queries";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Migrations" };
 
 const SHADES = ["bg-slate-300", "bg-blue-300", "bg-blue-400", "bg-brand-500", "bg-brand-700", "bg-blue-950"];
 

@@ -9,6 +9,7 @@ import { asUser } from "@/lib/db";
 import { RevokeButton, TokenForm } from "./token-form";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Settings" };
 
 interface TokenRow {
   id: string;

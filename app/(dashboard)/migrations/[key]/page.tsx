@@ -16,7 +16,10 @@ import { WorkspaceTable } from "./workspace-table";
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ key: string }> }) {
-  return { title: (await params).key };
+  const session = await requireSession();
+  const { key } = await params;
+  const m = await asUser(session.claims, (tx) => tx<{ name: string }[]>`select name from public.migrations where key = ${key}`);
+  return { title: m[0]?.name ?? key };
 }
 
 const PAGE_SIZE = 100;

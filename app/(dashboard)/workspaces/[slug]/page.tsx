@@ -20,6 +20,14 @@ import { RolloutControls } from "./rollout-controls";
 
 export const dynamic = "force-dynamic";
 
+// "Globex Corporation · Rollout Console": the workspace's name, as members see it.
+export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
+  const session = await requireSession();
+  const { slug } = await params;
+  const w = await asUser(session.claims, (tx) => getWorkspace(tx, slug));
+  return { title: w?.name ?? slug };
+}
+
 export default async function WorkspacePage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ m?: string; alert?: string }> }) {
   const session = await requireSession();
   const { slug } = await params;
