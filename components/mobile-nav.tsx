@@ -1,16 +1,12 @@
 "use client";
 
-import { usePathname } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Dialog } from "./ui/dialog";
 import { NavLinks } from "./nav-links";
 
 /** Below the md breakpoint the sidebar is hidden: a menu button opens the same links in a dialog. */
 export function MobileNav() {
   const [open, setOpen] = useState(false);
-  const pathname = usePathname();
-  // Close after navigating.
-  useEffect(() => setOpen(false), [pathname]);
   return (
     <div className="md:hidden">
       <button
@@ -24,7 +20,8 @@ export function MobileNav() {
         <svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true"><path d="M2 4h14M2 9h14M2 14h14" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" /></svg>
       </button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Navigation" placement="left">
-        <div id="mobile-nav" className="-mx-3"><NavLinks /></div>
+        {/* a followed link closes the menu */}
+        <div id="mobile-nav" className="-mx-3" onClick={(e) => { if ((e.target as HTMLElement).closest("a")) setOpen(false); }}><NavLinks /></div>
       </Dialog>
     </div>
   );

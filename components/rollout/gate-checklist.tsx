@@ -44,7 +44,7 @@ export function GateChecklist({ report, rate }: { report: GateReport; rate?: Sam
             {f ? (
               <p className="ml-7 mt-0.5 text-xs text-slate-600" data-testid="check-forecast">
                 Missing: {f.missing}.{" "}
-                {f.eta ? <>Should pass in <span className="font-medium text-slate-800">{formatDuration((Date.parse(f.eta) - Date.now()) / 60_000)}</span> ({f.note}).</> : <span className="text-amber-800">{f.note.charAt(0).toUpperCase() + f.note.slice(1)}.</span>}
+                {f.minutes != null ? <>Should pass in <span className="font-medium text-slate-800">{formatDuration(f.minutes)}</span> ({f.note}).</> : <span className="text-amber-800">{f.note.charAt(0).toUpperCase() + f.note.slice(1)}.</span>}
               </p>
             ) : null}
           </li>

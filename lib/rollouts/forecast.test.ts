@@ -36,6 +36,6 @@ describe("gate forecast", () => {
       { check: "min_samples", status: "fail", observed: 0, threshold: 100, observed_old: 0, observed_new: 0 },
     ];
     expect(forecastGate(checks, { old: 1, new: 1 }, now).eta).toBe("2026-12-01T11:40:00.000Z");
-    expect(forecastGate([...checks, { check: "open_critical_alerts", status: "fail", observed: 1, threshold: 0 }], { old: 1, new: 1 }, now)).toEqual({ eta: null, blockedByWaiting: true });
+    expect(forecastGate([...checks, { check: "open_critical_alerts", status: "fail", observed: 1, threshold: 0 }], { old: 1, new: 1 }, now)).toEqual({ eta: null, minutes: null, blockedByWaiting: true });
   });
 });

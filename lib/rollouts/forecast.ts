@@ -23,6 +23,8 @@ export interface Forecast {
   missing: string;
   /** when it should pass: an ISO time, or null when waiting alone will not make it pass / cannot be told */
   eta: string | null;
+  /** minutes from now until eta (null with it) */
+  minutes?: number | null;
   /** why there is no eta, or how the eta was made */
   note: string;
 }
@@ -40,6 +42,11 @@ export function formatDuration(minutes: number): string {
 const at = (now: Date, minutes: number) => new Date(now.getTime() + Math.ceil(minutes * 60_000)).toISOString();
 
 export function forecastCheck(c: CheckLike, rate: SampleRate | null, now: Date = new Date()): Forecast | null {
+  const f = judge(c, rate, now);
+  return f && { ...f, minutes: f.eta === null ? null : Math.max(0, (Date.parse(f.eta) - now.getTime()) / 60_000) };
+}
+
+function judge(c: CheckLike, rate: SampleRate | null, now: Date): Forecast | null {
   if (c.status === "pass") return null;
   const observed = num(c.observed);
   const threshold = num(c.threshold);
@@ -96,13 +103,13 @@ function rateText(r: SampleRate): string {
 }
 
 /** The latest eta over every failing check, or null when any of them cannot pass by waiting. */
-export function forecastGate(checks: CheckLike[], rate: SampleRate | null, now: Date = new Date()): { eta: string | null; blockedByWaiting: boolean } {
+export function forecastGate(checks: CheckLike[], rate: SampleRate | null, now: Date = new Date()): { eta: string | null; minutes: number | null; blockedByWaiting: boolean } {
   let eta: string | null = null;
   for (const c of checks) {
     const f = forecastCheck(c, rate, now);
     if (!f) continue;
-    if (f.eta === null) return { eta: null, blockedByWaiting: true };
+    if (f.eta === null) return { eta: null, minutes: null, blockedByWaiting: true };
     if (eta === null || f.eta > eta) eta = f.eta;
   }
-  return { eta, blockedByWaiting: false };
+  return { eta, minutes: eta === null ? null : Math.max(0, (Date.parse(eta) - now.getTime()) / 60_000), blockedByWaiting: false };
 }

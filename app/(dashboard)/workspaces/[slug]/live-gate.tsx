@@ -20,8 +20,8 @@ export function LiveGate({ workspace, migration, version, canOverride }: { works
       <GateChecklist report={data.report} rate={data.rate} />
       {overall ? (
         <p className="mt-2 text-sm text-slate-600" data-testid="gate-eta">
-          {overall.eta
-            ? <>At the current rate the gate should pass in <strong>{formatDuration((Date.parse(overall.eta) - Date.now()) / 60_000)}</strong>.</>
+          {overall.minutes !== null
+            ? <>At the current rate the gate should pass in <strong>{formatDuration(overall.minutes)}</strong>.</>
             : "Waiting alone will not make this gate pass."}{" "}
           {canOverride ? "As an admin you can override it with a written reason." : "An admin can override a failed gate with a written reason."}
         </p>
