@@ -46,3 +46,60 @@ export function ticksFor(range: RangeKey, from: number, to: number): number[] {
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
   return ticks;
 }
+
+/** Tooltips: dark text on white whatever the series colour (light grey "old" stays readable). */
+export const TOOLTIP_STYLE = { fontSize: 12, borderRadius: 8, color: "#0f172a", border: "1px solid #cbd5e1" } as const;
+export const TOOLTIP_ITEM = { color: "#0f172a", padding: 0 } as const;
+
+export interface MarkerLike {
+  t: number;
+  kind: string;
+  from: number;
+  to: number;
+  workspace: string;
+  reason: string;
+}
+
+export interface MarkerGroup<M extends MarkerLike = MarkerLike> {
+  /** start of the group's bucket */
+  t: number;
+  /** the bucket's width in ms */
+  width: number;
+  items: M[];
+  /** short label: the move for one marker, the count for several */
+  label: string;
+  color: string;
+}
+
+const MARKER_SHORT: Record<string, string> = { pause: "paused", resume: "resumed", emergency_stop: "stop", enroll: "enrolled" };
+
+/** One marker's words: "2→3" for a move, "paused" / "resumed" / "stop" when the stage did not change. */
+export function markerText(m: MarkerLike): string {
+  return m.from === m.to ? (MARKER_SHORT[m.kind] ?? m.kind.replace(/_/g, " ")) : `${m.from}→${m.to}`;
+}
+
+/**
+ * Stage-change markers grouped per time bucket, so a 30-day chart carries at
+ * most ~`maxGroups` lines: a bucket is the chart's resolution or wider.
+ */
+export function groupMarkers<M extends MarkerLike>(markers: M[], from: number, to: number, resolutionMs: number, maxGroups = 24): MarkerGroup<M>[] {
+  const width = Math.max(resolutionMs, Math.ceil((to - from) / maxGroups / resolutionMs) * resolutionMs);
+  const byBucket = new Map<number, M[]>();
+  for (const m of markers) {
+    const b = from + Math.floor((m.t - from) / width) * width;
+    const list = byBucket.get(b) ?? [];
+    list.push(m);
+    byBucket.set(b, list);
+  }
+  return [...byBucket.entries()].sort((a, b) => a[0] - b[0]).map(([t, items]) => {
+    const kinds = new Set(items.map((i) => i.kind));
+    const kind = kinds.size === 1 ? items[0].kind : [...kinds].some((k) => k.includes("rollback") || k === "emergency_stop") ? "rollback" : "mixed";
+    return {
+      t: items.length === 1 ? items[0].t : t + width / 2,
+      width,
+      items,
+      label: items.length === 1 ? markerText(items[0]) : `${items.length} changes`,
+      color: MARKER_COLORS[kind] ?? "#64748b",
+    };
+  });
+}
