@@ -120,7 +120,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                     ) : w.openAlerts > 0 ? (
                       <Link href={`/workspaces/${w.slug}`}><Badge tone="amber">{w.openAlerts} open</Badge></Link>
                     ) : (
-                      <span className="text-xs text-slate-400">none</span>
+                      <span className="text-xs text-slate-500">none</span>
                     )}
                   </Td>
                   {columns.map((c) => {
@@ -136,7 +136,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                             </div>
                           </div>
                         ) : (
-                          <span className="text-xs text-slate-400">not enrolled</span>
+                          <span className="text-xs text-slate-500">not enrolled</span>
                         )}
                       </Td>
                     );

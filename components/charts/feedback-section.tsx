@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Select } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/time";
 import type { RangeKey } from "@/lib/telemetry/ranges";
-import { COLORS, formatFull, tickFormatter, ticksFor, TOOLTIP_ITEM, TOOLTIP_STYLE } from "./format";
+import { COLORS, formatFull, legendText, tickFormatter, ticksFor, TOOLTIP_ITEM, TOOLTIP_STYLE } from "./format";
 import { useFeedback, type FeedbackFilters, type Target } from "./use-telemetry";
 
 const KIND_TONE = { rating: "blue", comment: "neutral", complaint: "amber", bug: "red" } as const;
@@ -80,7 +80,7 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
                   <XAxis dataKey="rating" tickFormatter={(r) => `${r}★`} tick={{ fontSize: 11, fill: "#64748b" }} />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
                   <Tooltip contentStyle={TOOLTIP_STYLE} itemStyle={TOOLTIP_ITEM} labelFormatter={(r) => `${r} stars`} />
-                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} />
+                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} formatter={legendText} />
                   <Bar dataKey="old" name="old" stackId="r" fill={COLORS.old} isAnimationActive={false} />
                   <Bar dataKey="new" name="new" stackId="r" fill={COLORS.new} isAnimationActive={false} />
                   <Bar dataKey="none" name="unattributed" stackId="r" fill={COLORS.none} isAnimationActive={false} />
@@ -107,7 +107,7 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
                   <XAxis dataKey="t" type="number" scale="time" domain={[d.from, d.to]} ticks={ticksFor(range, d.from, d.to)} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
                   <Tooltip contentStyle={TOOLTIP_STYLE} itemStyle={TOOLTIP_ITEM} labelFormatter={(t) => formatFull(Number(t))} />
-                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} />
+                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} formatter={legendText} />
                   {groups.map((g, i) => <Bar key={g} dataKey={g} name={label(g)} stackId="n" fill={color(g, i)} isAnimationActive={false} maxBarSize={18} />)}
                 </BarChart>
               </ResponsiveContainer>

@@ -84,7 +84,7 @@ export function MetricChart(props: {
             </LineChart>
           </ResponsiveContainer>
         ) : (
-          <p className="flex h-full items-center justify-center text-sm text-slate-400">No samples in this range</p>
+          <p className="flex h-full items-center justify-center text-sm text-slate-500">No samples in this range</p>
         )}
       </div>
     </figure>

@@ -14,7 +14,7 @@ function Stat({ href, label, value, tone, testId, children }: { href: string; la
   return (
     <div className="min-w-0 rounded-lg bg-slate-50 px-3 py-2 ring-1 ring-inset ring-slate-200" data-testid={testId}>
       <Link href={href} className="group block" aria-label={`${value} ${label}`}>
-        <span className={cn("block text-2xl font-semibold tabular-nums group-hover:underline", value === 0 ? "text-slate-400" : colour)} data-testid={`${testId}-count`}>{value}</span>
+        <span className={cn("block text-2xl font-semibold tabular-nums group-hover:underline", value === 0 ? "text-slate-500" : colour)} data-testid={`${testId}-count`}>{value}</span>
         <span className="block text-xs font-medium text-slate-600">{label}</span>
       </Link>
       {children}
@@ -44,7 +44,7 @@ export function OverviewSummary({ migrations, recent }: { migrations: MigrationS
                   <li key={s.position}>
                     <Link href={q({ at: `${m.key}:${s.position}` })}
                       className={cn("inline-flex items-center gap-1.5 rounded-md px-2 py-1 text-xs ring-1 ring-inset hover:bg-brand-50",
-                        s.count > 0 ? "bg-white text-slate-800 ring-slate-300" : "bg-slate-50 text-slate-400 ring-slate-200")}
+                        s.count > 0 ? "bg-white text-slate-800 ring-slate-300" : "bg-slate-50 text-slate-500 ring-slate-200")}
                       aria-label={`${s.count} at stage ${s.position}, ${s.name}`}>
                       <span className="font-mono text-slate-500">{s.position}</span>
                       <span className="max-w-[9rem] truncate">{s.name}</span>

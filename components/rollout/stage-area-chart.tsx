@@ -1,5 +1,6 @@
 "use client";
 
+import { legendText, TOOLTIP_ITEM, TOOLTIP_STYLE } from "@/components/charts/format";
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 const COLORS = ["#cbd5e1", "#93c5fd", "#60a5fa", "#3b6cf6", "#1f44b5", "#172554", "#0f172a"];
@@ -15,8 +16,8 @@ export function StageAreaChart({ data, stages }: { data: { day: string; counts: 
           <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
           <XAxis dataKey="day" tick={{ fontSize: 11, fill: "#64748b" }} interval="preserveStartEnd" minTickGap={24} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
-          <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Tooltip contentStyle={TOOLTIP_STYLE} itemStyle={TOOLTIP_ITEM} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
           {stages.map((s) => (
             <Area
               key={s.position}

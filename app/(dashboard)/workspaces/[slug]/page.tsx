@@ -79,7 +79,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                   r.migrationId === selected!.migrationId ? "border-brand-600 text-brand-700" : "border-transparent text-slate-500 hover:text-slate-800",
                 )}
               >
-                {r.migrationName} <span className="ml-1 font-mono text-xs text-slate-400">{r.stage}/{r.stages.length - 1}</span>
+                {r.migrationName} <span className="ml-1 font-mono text-xs text-slate-500">{r.stage}/{r.stages.length - 1}</span>
               </Link>
             ))}
           </div>
@@ -117,7 +117,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                 </Card>
                 <Card className="lg:col-span-3">
                   <CardHeader title="History" description="Every transition, who made it and why. Append-only." />
-                  <CardBody className="max-h-[520px] overflow-y-auto">
+                  <CardBody className="max-h-[520px] overflow-y-auto" focusable label="Transition history">
                     <TransitionTimeline transitions={transitions} stages={selected.stages} />
                   </CardBody>
                 </Card>

@@ -103,3 +103,6 @@ export function groupMarkers<M extends MarkerLike>(markers: M[], from: number, t
     };
   });
 }
+
+/** Legend labels in dark text (the swatch carries the colour; light series colours are not readable as text). */
+export const legendText = (value: string) => <span style={{ color: "#334155" }}>{value}</span>;
