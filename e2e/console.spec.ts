@@ -65,6 +65,7 @@ test.describe("stopped migration", () => {
   }
 
   test("operator stops it and sees who, when and why; resuming is refused to operators and viewers; an admin resumes it", async ({ page, sql, browser }) => {
+    test.setTimeout(180_000);
     const m = await makeMigration(sql);
     await loginAs(page, "operator");
     await page.goto(`/migrations/${m.key}`);
@@ -117,6 +118,7 @@ test.describe("stopped migration", () => {
 
 test.describe("gate forecast", () => {
   test("each failing check says what is missing and when it should pass; the operator is told an admin can override", async ({ page, sql, request }) => {
+    test.setTimeout(120_000);
     const w = await makeWorkspace(sql, `Forecast ${uid()}`, "lead-centric", 1, 60);
     const token = `rc_${randomBytes(24).toString("base64url")}`;
     await sql`insert into public.ingest_tokens (name, token_hash, prefix, workspace_ids)
@@ -143,7 +145,7 @@ test.describe("gate forecast", () => {
     await expect(gate.locator('[data-check="soak_time"]').getByTestId("check-forecast")).toContainText("more at this stage");
     await expect(page.getByTestId("gate-eta")).toContainText("should pass in");
     await expect(page.getByTestId("gate-eta")).toContainText("An admin can override");
-    await expect(page.getByRole("button", { name: /Advance to Multiple leads per contact/ })).toHaveAttribute("data-gate", "fails");
+    await expect(page.getByRole("button", { name: /Advance to Lead tracking UI/ })).toHaveAttribute("data-gate", "fails");
     await page.getByRole("button", { name: /Advance to/ }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Advance" }).click();
     await expect(page.getByRole("dialog").getByTestId("override-hint")).toContainText("Only an admin can override");

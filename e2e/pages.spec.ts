@@ -27,16 +27,16 @@ for (const role of ["admin", "operator", "viewer"] as Role[]) {
       for (const p of PAGES) {
         await page.goto(p.path);
         await hydrated(page);
-        await expect(page).toHaveTitle(/ · Rollout Console$/);
+        await expect.soft(page).toHaveTitle(/ · Rollout Console$/);
         // Let live charts draw before the scan and the picture.
         await page.waitForLoadState("networkidle").catch(() => {});
         if (width === 1440 || role === "admin") {
           const scan = await new AxeBuilder({ page }).analyze();
           const bad = scan.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-          expect(bad.map((v) => `${p.path}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
+          expect.soft(bad.map((v) => `${p.path}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`)).toEqual([]);
         }
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow, `${p.path} is wider than the screen at ${width} px`).toBeLessThanOrEqual(0);
+        expect.soft(overflow, `${p.path} is wider than the screen at ${width} px`).toBeLessThanOrEqual(0);
         await shot(page, `pages-${p.name}-${role}-${width}`);
       }
     });
