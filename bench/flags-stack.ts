@@ -8,7 +8,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
-import { dropDatabase, ensureDatabase, ROOT, withDatabase } from "../scripts/lib/embedded-db";
+import { dropDatabase, ensureProject, ROOT } from "../scripts/lib/embedded-db";
 import { startApp, type BenchApp } from "./lib/stack";
 
 export interface FlagsStack {
@@ -24,8 +24,7 @@ export async function startFlagsStack(opts: { port?: number; poolMax?: number } 
   const dist = process.env.NEXT_DIST_DIR ?? ".next-flags";
   if (!existsSync(path.join(ROOT, dist, "BUILD_ID"))) throw new Error(`No production build in ${dist}: run NEXT_DIST_DIR=${dist} npx next build first`);
   const dbName = `rc_bench_flags_${Date.now()}_${process.pid}`;
-  await ensureDatabase(serverUrl, dbName);
-  const dbUrl = withDatabase(serverUrl, dbName);
+  const dbUrl = await ensureProject(serverUrl, dbName);
   await migrate(dbUrl, { root: ROOT });
   const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
   await seedDemo(sql as never);

@@ -4,9 +4,10 @@ import postgres from "postgres";
 import { percentile as nearestRank } from "./lib/stack";
 import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
+import { ensureProject } from "../scripts/lib/embedded-db";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-export const SERVER_URL = process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const SERVER_URL = process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_SERVER_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 export function dbUrl(name: string): string {
   const u = new URL(SERVER_URL);
@@ -18,9 +19,8 @@ export function dbUrl(name: string): string {
 export async function freshDatabase(name: string): Promise<string> {
   const admin = postgres(dbUrl("postgres"), { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
   await admin.end();
-  const url = dbUrl(name);
+  const url = await ensureProject(dbUrl("postgres"), name);
   await migrate(url, { root: ROOT });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   await seedDemo(sql);

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import postgres from "postgres";
-import { startEmbedded, withDatabase } from "../scripts/lib/embedded-db";
+import { asOwner, startEmbedded, withDatabase } from "../scripts/lib/embedded-db";
 import { rssMb, startApp, summary } from "./lib/stack";
 
 const RUNS = Number(process.env.RUNS ?? 40);
@@ -14,7 +14,7 @@ let url = process.env.SCALE_DATABASE_URL;
 let stopDb = async () => {};
 if (!url) {
   const pg = await startEmbedded({ dir: "pg-scale", port: Number(process.env.SCALE_PG_PORT ?? 54391) });
-  url = withDatabase(pg.adminUrl("postgres"), "rollout_scale");
+  url = asOwner(withDatabase(pg.adminUrl("postgres"), "rollout_scale"));
   stopDb = pg.stop;
 }
 const sql = postgres(url, { max: 2, onnotice: () => {} });

@@ -26,12 +26,14 @@ test.describe("sign-in", () => {
   });
 
   for (const role of ["admin", "operator", "viewer"] as const) {
-    test(`${role} lands on the overview with the seeded workspaces and stages`, async ({ page }) => {
+    test(`${role} lands on the overview with the seeded workspaces and stages`, async ({ page, sql }) => {
       await loginAs(page, role);
+      // Other specs add workspaces of their own: count what the database holds now.
+      const [{ n }] = await sql`select count(*)::int as n from public.workspaces`;
       await expect(page.getByTestId("current-user")).toHaveText(USERS[role]);
       await expect(page.getByText(role, { exact: true }).first()).toBeVisible();
       const rows = page.getByTestId("overview-row");
-      await expect(rows).toHaveCount(24);
+      await expect(rows).toHaveCount(Math.min(n, 50));
       // Canaries first, with their stage number and name.
       await expect(rows.first()).toContainText("canary");
       await expect(page.getByRole("columnheader", { name: "Lead-centric CRM" })).toBeVisible();
@@ -62,7 +64,8 @@ test.describe("overview filters", () => {
   test("filter by stage, status, health and canary, and sort", async ({ page, sql }) => {
     await loginAs(page, "viewer");
     await page.getByLabel("Canary").selectOption("yes");
-    await expect(page.getByTestId("overview-row")).toHaveCount(3);
+    const [{ canaries }] = await sql`select count(*)::int as canaries from public.workspaces where is_canary`;
+    await expect(page.getByTestId("overview-row")).toHaveCount(Math.min(canaries, 50));
     await page.goto("/?at=lead-centric:0&status=active&sort=name");
     const [{ n }] = await sql`select count(*)::int as n from public.workspace_rollouts r join public.migrations m on m.id = r.migration_id
                               where m.key = 'lead-centric' and r.stage = 0 and r.status = 'active'`;

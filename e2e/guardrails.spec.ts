@@ -4,8 +4,11 @@ import { expect, loginAs, shot, test } from "./fixtures";
 // A regression sent through the public API rolls the workspace back by itself;
 // the open workspace page shows it without a reload; an operator handles the alert.
 test("a regression through the API rolls the workspace back live, and the alert is acknowledged and resolved", async ({ page, sql, request }) => {
-  const slug = `e2e-guard-${Date.now().toString(36)}`;
-  const [w] = await sql`insert into public.workspaces (slug, name, tier) values (${slug}, 'Regression Ltd', 'pro') returning id`;
+  // Unique per attempt: a retry never meets the first attempt's workspace or alert.
+  const suffix = randomBytes(4).toString("hex");
+  const slug = `e2e-guard-${suffix}`;
+  const name = `Regression ${suffix}`;
+  const [w] = await sql`insert into public.workspaces (slug, name, tier) values (${slug}, ${name}, 'pro') returning id`;
   await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage, entered_at)
             select ${w.id}, id, 3, now() - interval '3 days' from public.migrations where key = 'ai-pipeline'`;
   const token = `rc_${randomBytes(24).toString("base64url")}`;
@@ -37,11 +40,11 @@ test("a regression through the API rolls the workspace back live, and the alert 
   await shot(page, "guardrail-rollback-live");
 
   await page.goto("/alerts");
-  const row = page.getByTestId("alert-row").filter({ hasText: "Regression Ltd" });
+  const row = page.getByTestId("alert-row").filter({ hasText: name });
   await expect(row).toContainText("p95 latency regression");
   await shot(page, "alerts-inbox");
   // The alert links to the workspace's charts at the breach, with the rule's limit drawn.
-  await row.getByRole("link", { name: "Regression Ltd" }).click();
+  await row.getByRole("link", { name }).click();
   await expect(page.getByTestId("alert-evaluation")).toBeVisible();
   await expect(page.getByTestId("chart-latency")).toContainText("limit: p95 latency regression");
   await expect(page.getByTestId("chart-latency")).toContainText("breach");
@@ -52,7 +55,7 @@ test("a regression through the API rolls the workspace back live, and the alert 
   await page.getByRole("dialog").getByLabel("Note (optional)").fill("Looking at the new model's cold starts");
   await page.getByRole("dialog").getByRole("button", { name: "Acknowledge" }).click();
   await page.goto("/alerts?state=acknowledged");
-  const acked = page.getByTestId("alert-row").filter({ hasText: "Regression Ltd" });
+  const acked = page.getByTestId("alert-row").filter({ hasText: name });
   await expect(acked).toContainText("Acknowledged by operator@example.com");
   await acked.getByRole("button", { name: "Resolve" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Resolve" }).click();
@@ -60,14 +63,15 @@ test("a regression through the API rolls the workspace back live, and the alert 
   await page.getByRole("dialog").getByLabel("What was done?").fill("Warm pool added; p95 back to baseline");
   await page.getByRole("dialog").getByRole("button", { name: "Resolve" }).click();
   await page.goto("/alerts?state=resolved");
-  await expect(page.getByTestId("alert-row").filter({ hasText: "Regression Ltd" })).toContainText("Warm pool added");
+  await expect(page.getByTestId("alert-row").filter({ hasText: name })).toContainText("Warm pool added");
   await shot(page, "alerts-resolved");
 });
 
-test("guardrail rules and the notification delivery log are visible in settings", async ({ page }) => {
+test("guardrail rules and the notification delivery log are visible in settings", async ({ page, sql }) => {
   await loginAs(page, "admin");
   await page.goto("/settings/guardrails");
-  await expect(page.getByTestId("rule-row")).toHaveCount(4);
+  const [{ rules }] = await sql`select count(*)::int as rules from public.guardrail_rules`;
+  await expect(page.getByTestId("rule-row")).toHaveCount(rules);
   await expect(page.getByTestId("rule-row").filter({ hasText: "p95 latency regression" })).toContainText("new / old > 1.2");
   await shot(page, "settings-guardrails");
   await page.goto("/settings/notifications");

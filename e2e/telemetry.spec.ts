@@ -6,7 +6,7 @@ import { expect, loginAs, shot, test } from "./fixtures";
 // without reloading. Then the token is revoked and refused at once.
 test("samples sent through the API appear on the workspace chart; a revoked token is refused", async ({ browser, sql, request }) => {
   const slug = `e2e-tel-${randomUUID().slice(0, 8)}`;
-  const [ws] = await sql`insert into public.workspaces (slug, name, tier) values (${slug}, 'E2E Telemetry', 'pro') returning id`;
+  const [ws] = await sql`insert into public.workspaces (slug, name, tier) values (${slug}, ${`E2E Telemetry ${slug}`}, 'pro') returning id`;
   const [mig] = await sql`select id from public.migrations where key = 'lead-centric'`;
   await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage) values (${ws.id}, ${mig.id}, 1)`;
 

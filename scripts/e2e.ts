@@ -8,10 +8,12 @@ import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
-import { dropDatabase, ensureDatabase, ROOT, startEmbedded, withDatabase } from "./lib/embedded-db";
+import { ensureChromium } from "./lib/chromium";
+import { dropDatabase, ensureProject, ROOT, startEmbedded, withDatabase } from "./lib/embedded-db";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const say = (m: string) => console.log(`[e2e] ${m}`);
+ensureChromium(say);
 const bin = (n: string) => path.join(ROOT, "node_modules", ".bin", n);
 
 let serverUrl: string;
@@ -24,8 +26,7 @@ if (process.env.TEST_DATABASE_URL) {
   stopDb = pg.stop;
 }
 const dbName = `rc_e2e_${Date.now()}_${process.pid}`;
-await ensureDatabase(serverUrl, dbName);
-const url = withDatabase(serverUrl, dbName);
+const url = await ensureProject(serverUrl, dbName);
 await migrate(url, { root: ROOT });
 {
   const sql = postgres(url, { max: 1, onnotice: () => {} });

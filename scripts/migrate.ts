@@ -6,7 +6,7 @@ import { ROOT } from "./lib/embedded-db";
 const { url, stop } = await resolveDevDatabase((m) => console.log(m));
 try {
   const r = await migrate(url, { root: ROOT, log: (m) => console.log(m) });
-  console.log(`migrations: ${r.applied.length} applied, ${r.skipped} already applied${r.shim ? " (local Supabase shim present)" : ""}`);
+  console.log(`migrations: ${r.applied.length} applied, ${r.skipped} already applied`);
 } finally {
   await stop();
 }

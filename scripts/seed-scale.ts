@@ -10,7 +10,7 @@ import { migrate } from "../lib/db/migrator";
 import { seedDemo } from "../lib/seed/demo";
 import { rng } from "../lib/seed/random";
 import { BulkLoader } from "../lib/telemetry/bulk-load";
-import { dropDatabase, ensureDatabase, ROOT, startEmbedded, withDatabase } from "./lib/embedded-db";
+import { dropDatabase, ensureProject, ROOT, startEmbedded, withDatabase } from "./lib/embedded-db";
 
 const WORKSPACES = Number(process.env.SCALE_WORKSPACES ?? 1000);
 const SAMPLES = Number(process.env.SCALE_SAMPLES ?? 10_000_000);
@@ -30,8 +30,7 @@ if (process.env.SCALE_DATABASE_URL) {
 }
 const dbName = process.env.SCALE_DATABASE_URL ? new URL(process.env.SCALE_DATABASE_URL).pathname.slice(1) || "rollout_scale" : "rollout_scale";
 await dropDatabase(serverUrl, dbName);
-await ensureDatabase(serverUrl, dbName);
-const url = withDatabase(serverUrl, dbName);
+const url = await ensureProject(serverUrl, dbName);
 const started = Date.now();
 await migrate(url, { root: ROOT });
 const sql = postgres(url, { max: 4, onnotice: () => {} });

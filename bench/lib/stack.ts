@@ -9,7 +9,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../../lib/db/migrator";
 import { seedDemo } from "../../lib/seed/demo";
-import { dropDatabase, ensureDatabase, ROOT, startEmbedded, withDatabase } from "../../scripts/lib/embedded-db";
+import { dropDatabase, ensureProject, ROOT, startEmbedded, withDatabase } from "../../scripts/lib/embedded-db";
 
 export interface BenchDb {
   url: string;
@@ -28,8 +28,7 @@ export async function benchDatabase(tag: string, opts: { seed?: boolean } = {}):
     stopServer = pg.stop;
   }
   const name = `rc_bench_${tag}_${Date.now()}_${process.pid}`;
-  await ensureDatabase(serverUrl, name);
-  const url = withDatabase(serverUrl, name);
+  const url = await ensureProject(serverUrl, name);
   await migrate(url, { root: ROOT });
   const sql = postgres(url, { max: 8, onnotice: () => {} });
   if (opts.seed !== false) await seedDemo(sql as never);

@@ -21,14 +21,8 @@ const pair = (prefix: string, label: string) => [
  * of all its workspaces otherwise. Polls every few seconds, so new samples show
  * without a reload; stage transitions are drawn on every chart.
  */
-export interface ChartFocus {
-  /** which chart the limit belongs on */
-  chart: "latency" | "error" | "success";
-  value: number;
-  label: string;
-  /** when the breach happened (ms) */
-  at: number;
-}
+import type { ChartFocus } from "@/lib/guardrails/chart-focus";
+export type { ChartFocus };
 
 /** The smallest range that still shows `at`. */
 function rangeShowing(at: number): RangeKey {

@@ -10,7 +10,8 @@ import { requestLogger } from "@/lib/log";
 export type ActionResult<T> = { data: T } | { error: string; fieldErrors?: Record<string, string[]> };
 
 /** An error whose message is safe and useful to show the user. */
-export class ExpectedError extends Error {}
+export { ExpectedError } from "@/lib/errors";
+import { ExpectedError } from "@/lib/errors";
 
 export interface ActionContext {
   session: Session;

@@ -1,7 +1,10 @@
 // Applies supabase/migrations/*.sql in order, each in its own transaction, and
 // records them in supabase_migrations.schema_migrations as the Supabase CLI does.
 // A file that was edited after it was applied is refused (sha256 checksum).
-// On a plain Postgres (no auth.users) the local Supabase shim is applied first.
+// It runs as the migrating role (Supabase's `postgres`, not a superuser) and never
+// touches the `auth` schema: on a Supabase project the auth service owns it; on a
+// plain Postgres the project's scripts set up a local stand-in first
+// (supabase/local/shim.sql; scripts/lib/embedded-db.ts ensureProject).
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -11,7 +14,6 @@ import postgres from "postgres";
 export interface MigrateResult {
   applied: string[];
   skipped: number;
-  shim: boolean;
 }
 
 const FILE_RE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
@@ -44,16 +46,15 @@ export function migrationFiles(dir: string) {
 export async function migrate(databaseUrl: string, opts: { root: string; log?: (m: string) => void }): Promise<MigrateResult> {
   const log = opts.log ?? (() => {});
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, prepare: false });
-  const result: MigrateResult = { applied: [], skipped: 0, shim: false };
+  const result: MigrateResult = { applied: [], skipped: 0 };
   try {
     await sql`select pg_advisory_lock(${LOCK_KEY})`;
     const [{ has_auth }] = await sql`select to_regclass('auth.users') is not null as has_auth`;
-    const [{ shimmed }] = await sql`select to_regprocedure('auth.email()') is not null as shimmed`;
-    if (!has_auth || shimmed) {
-      // Plain Postgres: give it what Supabase provides. Re-applied every run so
-      // shim improvements reach existing databases; it is idempotent.
-      await sql.begin((tx) => tx.unsafe(readFileSync(path.join(opts.root, "supabase/local/shim.sql"), "utf8")));
-      result.shim = true;
+    if (!has_auth) {
+      throw new Error(
+        "this database is not a Supabase project (no auth.users): point DATABASE_URL at a Supabase project, " +
+          "or let the project's scripts create a local one (npm run dev, npm test)",
+      );
     }
     await sql.unsafe(`
       create schema if not exists supabase_migrations;

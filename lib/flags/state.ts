@@ -1,5 +1,4 @@
 import "server-only";
-import { z } from "zod";
 import { sql } from "@/lib/db";
 import { hashToken, TOKEN_PREFIX } from "@/lib/api/token-auth";
 
@@ -8,11 +7,7 @@ import { hashToken, TOKEN_PREFIX } from "@/lib/api/token-auth";
 // ETag, plus the body unless an If-None-Match tag matched. Nothing about the
 // token is cached here, so a revocation refuses the very next request.
 
-export const UnitId = z
-  .string()
-  .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+export { UnitId } from "@/lib/validation/identifiers";
 
 /** The raw token from `Authorization: Bearer rc_…`, or null when absent or malformed. */
 export function bearerToken(request: Request): string | null {

@@ -1,4 +1,12 @@
-import type { ChartFocus } from "@/components/charts/telemetry-panel";
+/** Where an alert's limit is drawn on the old-vs-new charts. */
+export interface ChartFocus {
+  /** which chart the limit belongs on */
+  chart: "latency" | "error" | "success";
+  value: number;
+  label: string;
+  /** when the breach happened (ms) */
+  at: number;
+}
 
 const CHART: Record<string, ChartFocus["chart"]> = {
   p50_latency: "latency",

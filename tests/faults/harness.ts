@@ -11,7 +11,8 @@ import path from "node:path";
 import { SignJWT } from "jose";
 import postgres from "postgres";
 import { migrate } from "../../lib/db/migrator";
-import { dropDatabase, ensureDatabase, startEmbedded, withDatabase, type EmbeddedHandle } from "../../scripts/lib/embedded-db";
+import { dropDatabase, ensureProject, startEmbedded, type EmbeddedHandle } from "../../scripts/lib/embedded-db";
+import { upsertAuthUser } from "../../lib/seed/users";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const DIST_DIR = process.env.NEXT_DIST_DIR ?? ".next";
@@ -51,8 +52,7 @@ export class Cluster {
   /** A fresh, migrated database on this cluster; returns its URL. */
   async database(prefix: string): Promise<string> {
     const name = `${prefix}_${Date.now()}_${process.pid}`;
-    await ensureDatabase(this.serverUrl, name);
-    const url = withDatabase(this.serverUrl, name);
+    const url = await ensureProject(this.serverUrl, name);
     await migrate(url, { root: ROOT });
     return url;
   }
@@ -170,7 +170,7 @@ export async function createToken(sql: Sql): Promise<string> {
 /** An operator member and a session cookie for it, signed like a local-mode sign-in. */
 export async function createOperatorCookie(sql: Sql): Promise<string> {
   const email = `operator-${randomUUID().slice(0, 8)}@faults.example`;
-  const [u] = await sql<{ id: string }[]>`insert into auth.users (email, encrypted_password) values (${email}, 'x') returning id`;
+  const u = { id: await upsertAuthUser(sql as never, { email, encryptedPassword: "x" }) };
   await sql`insert into public.members (user_id, role) values (${u.id}, 'operator')`;
   const jwt = await new SignJWT({ email, role: "authenticated", session_id: randomUUID() })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, createPlan, createWorkspaces, kill, killAll, say, sleep, startReceiver, startWorkerProcess, waitFor, type Child, type Receiver, type Sql } from "./harness";
+import { upsertAuthUser } from "../../lib/seed/users";
 
 // Worker processes SIGKILLed again and again while they deliver to a slow
 // receiver; a final worker finishes. At-least-once: every delivery arrives.
@@ -32,7 +33,7 @@ describe("worker killed repeatedly during deliveries", () => {
   it("still delivers every notification at least once", async () => {
     const [ch] = await sql<{ id: string }[]>`insert into public.notification_channels (name, kind, url, secret, events)
       values ('fault receiver', 'webhook', ${receiver.url}, 'fault-secret', ${["stage_changed"]}) returning id`;
-    const [u] = await sql<{ id: string }[]>`insert into auth.users (email, encrypted_password) values ('op@faults.example', 'x') returning id`;
+    const u = { id: await upsertAuthUser(sql as never, { email: "op@faults.example", encryptedPassword: "x" }) };
     await sql`insert into public.members (user_id, role) values (${u.id}, 'operator')`;
     const claims = JSON.stringify({ sub: u.id, email: "op@faults.example", role: "authenticated", aud: "authenticated" });
     const plan = await createPlan(sql, 2);

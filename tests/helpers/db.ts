@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import type { Claims, MemberRole } from "../../lib/db/types";
+import { upsertAuthUser } from "../../lib/seed/users";
 
 export type Sql = postgres.Sql<Record<string, unknown>>;
 export type Tx = postgres.TransactionSql<Record<string, unknown>>;
@@ -35,9 +36,9 @@ export interface TestUser {
 /** Creates an auth user; with a role, also a member. */
 export async function createUser(role: MemberRole | null): Promise<TestUser> {
   const email = `${role ?? "stranger"}-${randomUUID().slice(0, 8)}@test.example`;
-  const [u] = await db()<{ id: string }[]>`insert into auth.users (email, encrypted_password) values (${email}, 'x') returning id`;
-  if (role) await db()`insert into public.members (user_id, role) values (${u.id}, ${role})`;
-  return { id: u.id, email, role, claims: { sub: u.id, email, role: "authenticated", aud: "authenticated" } };
+  const id = await upsertAuthUser(db(), { email, encryptedPassword: "x" });
+  if (role) await db()`insert into public.members (user_id, role) values (${id}, ${role})`;
+  return { id, email, role, claims: { sub: id, email, role: "authenticated", aud: "authenticated" } };
 }
 
 /** Runs fn as `authenticated` with the user's claims (RLS applies), in a transaction. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asUser, closeDb, createMigration, createUser, createWorkspace, db, enroll, type TestUser, type Tx } from "../helpers/db";
+import { upsertAuthUser } from "../../lib/seed/users";
 
 // Every write path, through the SQL function or table the app uses, as the role
 // that may use it, leaves exactly one record per change naming the actor:
@@ -185,7 +186,7 @@ describe("configuration and membership → one audit_events row per change", () 
   });
 
   it("members: add, change role, remove", async () => {
-    const [u] = await db()<{ id: string }[]>`insert into auth.users (email, encrypted_password) values (${`member-${Date.now()}@test.example`}, 'x') returning id`;
+    const u = { id: await upsertAuthUser(db(), { email: `member-${Date.now()}@test.example`, encryptedPassword: "x" }) };
     onlyAudit(await written(admin, (tx) => tx`insert into public.members (user_id, role) values (${u.id}, 'viewer')`), admin, "members.insert", u.id);
     const change = await written(admin, (tx) => tx`update public.members set role = 'operator' where user_id = ${u.id}`);
     onlyAudit(change, admin, "members.update", u.id);

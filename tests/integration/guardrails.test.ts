@@ -29,7 +29,9 @@ async function setup(stage = 2, stages = 3) {
   await enroll(ws.id, mig.id, stage, 120);
   return { ws: ws.id, mig: mig.id };
 }
-const evaluate = (ws: string, mig: string) => asAnon((tx) => tx`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`);
+// The ingest endpoints run this on the service connection after a batch commits;
+// no API role may (tests/integration/privileges.test.ts).
+const evaluate = (ws: string, mig: string) => db()`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`;
 const state = async (ws: string, mig: string) => {
   const [r] = await db()`select stage, status, version::int from public.workspace_rollouts where workspace_id = ${ws} and migration_id = ${mig}`;
   const alerts = await db()`select a.*, g.name as rule from public.performance_alerts a join public.guardrail_rules g on g.id = a.rule_id
@@ -79,10 +81,7 @@ describe("automatic rollback", () => {
     try {
       await Promise.all(
         Array.from({ length: 4 }, () =>
-          a.begin(async (tx) => {
-            await tx`select set_config('role', 'anon', true)`;
-            await tx`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`;
-          }),
+          a.begin((tx) => tx`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`),
         ),
       );
     } finally {

@@ -3,13 +3,14 @@ import bcrypt from "bcryptjs";
 import { randomUUID } from "node:crypto";
 import { checkPassword, FREE_ATTEMPTS } from "../../lib/auth/sign-in";
 import { closeDb, db } from "../helpers/db";
+import { upsertAuthUser } from "../../lib/seed/users";
 
 // Local-mode sign-in against auth.users.encrypted_password, as GoTrue stores it.
 afterAll(closeDb);
 
 async function user(password: string) {
   const email = `signin-${randomUUID().slice(0, 8)}@test.example`;
-  await db()`insert into auth.users (email, encrypted_password) values (${email}, ${await bcrypt.hash(password, 4)})`;
+  await upsertAuthUser(db(), { email, encryptedPassword: await bcrypt.hash(password, 4) });
   return email;
 }
 

@@ -350,3 +350,34 @@ describe("advancing selected workspaces", () => {
     expect(await rollout(b.id, mig.id)).toMatchObject({ stage: 1 });
   });
 });
+
+describe("one advance path", () => {
+  it("single, wave and hand-picked advances record the same gate report; each bulk operation sends one notification", async () => {
+    const mig = await createMigration([{}, {}, {}]);
+    const ws = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(() => createWorkspace()));
+    for (const w of ws) await enroll(w.id, mig.id, 0);
+    // A channel of this test only, subscribed to what advances report.
+    const [ch] = await db()`insert into public.notification_channels (name, kind, url, events, enabled)
+      values (${`bulk ${mig.key}`}, 'webhook', 'http://127.0.0.1:9/bulk', array['wave_applied', 'stage_changed'], true) returning id`;
+    try {
+      await asUser(operator, (tx) => tx`select public.advance_selected(${mig.id}, ${ws.slice(0, 3).map((w) => w.id)}::uuid[], 'picked', false)`);
+      await asUser(operator, (tx) => tx`select public.advance_wave(${mig.id}, 0, null, 3, 'wave', false)`);
+      const [left] = await db()`select workspace_id from public.workspace_rollouts where migration_id = ${mig.id} and stage = 0`;
+      await asUser(operator, (tx) => tx`select public.advance_workspace(${left.workspace_id as string}, ${mig.id}, 0, 'single')`);
+      const deliveries = await db()<{ event: string }[]>`
+        select event from public.notification_deliveries
+         where channel_id = ${ch.id as string} and payload -> 'migration' ->> 'id' = ${mig.id} order by id`;
+      expect(deliveries.map((d) => d.event)).toEqual(["wave_applied", "wave_applied", "stage_changed"]);
+
+      const moves = await db()<{ reason: string; report: Record<string, unknown> }[]>`
+        select reason, gate_report as report from public.stage_transitions where migration_id = ${mig.id} and kind = 'advance' order by id`;
+      expect(moves).toHaveLength(7);
+      for (const m of moves) expect(m.report).toMatchObject({ passed: true, target_stage: 1, overridden: false });
+      expect(moves.slice(0, 3).every((m) => m.report.bulk === "selected")).toBe(true);
+      expect(moves.slice(3, 6).every((m) => m.report.bulk === "wave" && m.report.wave === true)).toBe(true);
+      expect(moves[6].report.bulk).toBeUndefined();
+    } finally {
+      await db()`update public.notification_channels set enabled = false where id = ${ch.id as string}`;
+    }
+  });
+});

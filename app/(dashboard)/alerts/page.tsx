@@ -13,13 +13,14 @@ import { asUser } from "@/lib/db";
 import { alertCounts, listAlerts } from "@/lib/guardrails/queries";
 import { listMigrationColumns } from "@/lib/rollouts/overview";
 import { AlertActions } from "./alert-actions";
+import { migrationKey } from "@/lib/validation/identifiers";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Alerts" };
 
 const Params = z.object({
   state: z.enum(["open", "acknowledged", "resolved"]).catch("open"),
-  migration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional().catch(undefined),
+  migration: migrationKey.optional().catch(undefined),
   workspace: z.string().trim().max(100).optional().catch(undefined),
   severity: z.enum(["warning", "critical"]).optional().catch(undefined),
 });

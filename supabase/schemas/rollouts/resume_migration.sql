@@ -1,4 +1,5 @@
 -- Resuming a migration after an emergency stop (admins only).
+-- requires: common/roles.sql, rollouts/transition.sql, flags/changes.sql, audit/audit.sql, rollouts/emergency_stop.sql
 --
 -- A migration counts as stopped from its latest `emergency_stop` transition until
 -- an audit event `migration.resume` for it is written after that stop. Resuming

@@ -5,8 +5,9 @@ import { z } from "zod";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { advanceSelected, emergencyStop as stop, resolveMigration, resumeMigration as resume, wave } from "@/lib/rollouts/transitions";
+import { migrationKey } from "@/lib/validation/identifiers";
 
-const key = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
+const key = migrationKey;
 
 const WaveSchema = z
   .object({

@@ -5,9 +5,10 @@ import { z } from "zod";
 import { defineAction } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { advance, resolveRollout, rollback, setPaused } from "@/lib/rollouts/transitions";
+import { migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "not a workspace slug");
-const key = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "not a migration key");
+const slug = workspaceSlug;
+const key = migrationKey;
 const reason = z.string().trim().max(2000, "at most 2000 characters");
 const version = z.string().regex(/^\d{1,18}$/, "not a version");
 

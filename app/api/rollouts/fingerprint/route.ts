@@ -2,12 +2,13 @@ import { z } from "zod";
 import { apiError } from "@/lib/api/http";
 import { withSessionRoute } from "@/lib/api/session-route";
 import { asUser } from "@/lib/db";
+import { migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
 
 export const dynamic = "force-dynamic";
 
 const Query = z.object({
-  workspace: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
-  migration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+  workspace: workspaceSlug.optional(),
+  migration: migrationKey.optional(),
 });
 
 // A cheap fingerprint of rollout state (sum of versions, newest transition, open

@@ -4,12 +4,13 @@ import { withSessionRoute } from "@/lib/api/session-route";
 import { asUser } from "@/lib/db";
 import { mapError } from "@/lib/actions/client";
 import { resolveRollout } from "@/lib/rollouts/transitions";
+import { migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
 
 export const dynamic = "force-dynamic";
 
 const Query = z.object({
-  workspace: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  migration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
+  workspace: workspaceSlug,
+  migration: migrationKey,
 });
 
 // The next stage's gate, evaluated now, for the live checklist on the workspace page.

@@ -1,5 +1,6 @@
 import { apiError, apiFailure } from "@/lib/api/http";
 import { bearerToken, parseIfNoneMatch, readWorkspaceState, UnitId } from "@/lib/flags/state";
+import { SLUG_RE } from "@/lib/validation/identifiers";
 
 // GET /api/v1/workspaces/{slug}/state[?unit=<id>] — a workspace's stage and
 // status in every migration and its evaluated flags, for the user's services.
@@ -9,7 +10,6 @@ import { bearerToken, parseIfNoneMatch, readWorkspaceState, UnitId } from "@/lib
 export const dynamic = "force-dynamic";
 
 const CACHE = { "Cache-Control": "no-cache", Vary: "Authorization" };
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function GET(request: Request, { params }: { params: Promise<{ slug: string }> }) {
   const requestId = request.headers.get("x-request-id");
@@ -21,7 +21,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ slug
     });
   }
   const { slug } = await params;
-  if (!SLUG.test(slug)) return apiError(404, `No workspace with slug "${slug.slice(0, 70)}"`);
+  if (!SLUG_RE.test(slug)) return apiError(404, `No workspace with slug "${slug.slice(0, 70)}"`);
   const rawUnit = new URL(request.url).searchParams.get("unit");
   let unit: string | null = null;
   if (rawUnit !== null) {
