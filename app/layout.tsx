@@ -5,7 +5,7 @@ import "./globals.css";
 import { Providers } from "./providers";
 
 export const metadata: Metadata = {
-  title: "Rollout Console",
+  title: { default: "Rollout Console", template: "%s · Rollout Console" },
   description: "Staged, guarded migrations of a live multi-tenant product",
 };
 

@@ -24,6 +24,7 @@ export function TypedConfirm<T>(props: {
   disabled?: boolean;
   disabledReason?: string;
   variant?: ButtonProps["variant"];
+  submitVariant?: ButtonProps["variant"];
   size?: ButtonProps["size"];
   redirectTo?: string;
 }) {
@@ -41,7 +42,7 @@ export function TypedConfirm<T>(props: {
         onClick={() => { setOpen(true); setError(null); setConfirmation(""); }}>
         {props.label}
       </Button>
-      {done ? <span role="status" className="text-sm text-rose-700">{done}</span> : null}
+      {done ? <span role="status" className={props.submitVariant === "primary" ? "text-sm text-emerald-700" : "text-sm text-rose-700"}>{done}</span> : null}
       <Dialog open={open} onClose={() => setOpen(false)} title={props.title}>
         <form className="space-y-4" onSubmit={(e) => {
           e.preventDefault();
@@ -67,7 +68,7 @@ export function TypedConfirm<T>(props: {
           {error ? <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
           <div className="flex justify-end gap-2">
             <Button variant="secondary" onClick={() => setOpen(false)}>Cancel</Button>
-            <Button type="submit" variant="danger" disabled={pending || confirmation !== props.expected}>{pending ? "Working…" : props.submitLabel}</Button>
+            <Button type="submit" variant={props.submitVariant ?? "danger"} disabled={pending || confirmation !== props.expected}>{pending ? "Working…" : props.submitLabel}</Button>
           </div>
         </form>
       </Dialog>

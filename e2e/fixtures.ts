@@ -18,18 +18,47 @@ export async function loginAs(page: Page, role: Role) {
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 }
 
-/** Saves a screenshot under e2e/screenshots/ (kept as a CI artifact). */
+/** Waits until React has hydrated the page (the providers mark <html>). */
+export async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+}
+
+/** Saves a screenshot under e2e/screenshots/ (kept as a CI artifact), once the page is interactive. */
 export async function shot(page: Page, name: string) {
+  await hydrated(page);
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 }
 
-/** Direct database access for fixtures that arrange their own data. */
-export const test = base.extend<{ sql: postgres.Sql }>({
+// Console messages that are expected and not a fault of the page: the browser
+// logs a refused resource (a 4xx/5xx answer some tests provoke on purpose).
+const BENIGN = [/Failed to load resource: the server responded with a status of (4\d\d|503)/];
+
+/**
+ * Direct database access for fixtures that arrange their own data, and a guard:
+ * a test fails on any console error, React hydration warning or uncaught page error.
+ */
+export const test = base.extend<{ sql: postgres.Sql; consoleGuard: void }>({
   sql: async ({}, provide) => {
     const sql = postgres(process.env.E2E_DATABASE_URL!, { max: 2, onnotice: () => {} });
     await provide(sql);
     await sql.end();
   },
+  consoleGuard: [
+    async ({ page }, provide, testInfo) => {
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        const text = m.text();
+        const hydration = /hydrat/i.test(text);
+        if ((m.type() === "error" || hydration) && !BENIGN.some((re) => re.test(text))) problems.push(`console.${m.type()}: ${text.slice(0, 500)}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message.slice(0, 500)}`));
+      await provide();
+      if (problems.length && testInfo.status === testInfo.expectedStatus) {
+        throw new Error(`The page logged ${problems.length} error(s):\n${problems.join("\n")}`);
+      }
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

@@ -3,6 +3,7 @@ import { Logo } from "@/components/logo";
 import { signOut, signOutEverywhere } from "@/app/(auth)/login/actions";
 import { Badge } from "@/components/ui/badge";
 import { NavLinks } from "@/components/nav-links";
+import { MobileNav } from "@/components/mobile-nav";
 import { requireSession } from "@/lib/auth/session";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
@@ -17,8 +18,12 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         <NavLinks />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex h-14 items-center justify-end gap-3 border-b border-slate-200 bg-white px-6">
-          <span className="text-sm text-slate-600" data-testid="current-user">{session.email}</span>
+        <header className="flex h-14 items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 sm:px-6">
+          <div className="mr-auto flex items-center gap-2 md:hidden">
+            <MobileNav />
+            <Logo />
+          </div>
+          <span className="min-w-0 truncate text-sm text-slate-600" data-testid="current-user">{session.email}</span>
           <Badge tone={session.role === "admin" ? "violet" : session.role === "operator" ? "blue" : "neutral"}>
             {session.role ?? "no access"}
           </Badge>
@@ -33,7 +38,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             </button>
           </form>
         </header>
-        <main className="flex-1 px-6 py-6">
+        <main className="min-w-0 flex-1 px-3 py-4 sm:px-6 sm:py-6">
           {session.role ? children : (
             <div className="mx-auto max-w-lg rounded-xl bg-white p-6 text-sm text-slate-600 shadow-sm ring-1 ring-slate-200">
               You are signed in as {session.email} but are not a member of this console. Ask an admin to add you.

@@ -5,14 +5,17 @@ import { StageLabel, StatusBadge } from "@/components/rollout/stage-badge";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input, Select } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { RelativeTime } from "@/components/ui/time";
 import { requireSession } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
 import { listMigrationColumns, listOverview } from "@/lib/rollouts/overview";
+import { GATE_CHECK_LABELS, getOverviewSummary, readinessFilterIds } from "@/lib/rollouts/summary";
+import { OverviewSummary } from "@/components/rollout/overview-summary";
+import { OverviewFilters } from "./overview-filters";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Overview" };
 
 const Params = z.object({
   q: text().trim().max(100).optional().catch(undefined),
@@ -21,6 +24,9 @@ const Params = z.object({
   status: z.enum(["active", "paused", "rolled_back"]).optional().catch(undefined),
   health: z.enum(["alerts", "critical", "healthy"]).optional().catch(undefined),
   canary: z.enum(["yes", "no"]).optional().catch(undefined),
+  // the summary's links: gate readiness (needs a migration in `at`) and risk
+  gate: z.string().regex(/^(ready|blocked|blocked-[a-z0-9_]{1,40})$/).optional().catch(undefined),
+  risk: z.enum(["yes"]).optional().catch(undefined),
   sort: z.enum(["canary", "name", "alerts", "recent"]).catch("canary"),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
@@ -29,9 +35,11 @@ const PAGE_SIZE = 50;
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await requireSession();
   const params = Params.parse(await searchParams);
-  const { columns, rows, total } = await asUser(session.claims, async (tx) => {
+  const { columns, rows, total, summary } = await asUser(session.claims, async (tx) => {
     const columns = await listMigrationColumns(tx);
     const [migration, stage] = params.at?.split(":") ?? [];
+    const ids = params.gate && migration ? await readinessFilterIds(tx, migration, params.gate) : undefined;
+    const summary = await getOverviewSummary(tx);
     const { rows, total } = await listOverview(tx, {
       q: params.q || undefined,
       migration,
@@ -39,66 +47,45 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       status: params.status,
       health: params.health,
       canary: params.canary === undefined ? undefined : params.canary === "yes",
+      ids,
+      risk: params.risk === "yes",
       sort: params.sort,
       page: params.page,
       pageSize: PAGE_SIZE,
     });
-    return { columns, rows, total };
+    return { columns, rows, total, summary };
   });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const kept: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) if (k !== "page" && v) kept[k] = String(v);
   const pageHref = (p: number) => `/?${new URLSearchParams({ ...kept, page: String(p) })}`;
-  const filtered = Boolean(params.q || params.at || params.status || params.health || params.canary);
+  const filtered = Boolean(params.q || params.at || params.status || params.health || params.canary || params.gate || params.risk);
+  const gateLabel = params.gate === "ready" ? "ready to advance" : params.gate === "blocked" ? "blocked by their gate"
+    : params.gate ? `blocked by ${GATE_CHECK_LABELS[params.gate.slice(8)] ?? params.gate.slice(8)}` : null;
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
       <div>
         <h1 className="text-xl font-semibold text-slate-900">Overview</h1>
-        <p className="mt-1 text-sm text-slate-500">Where every workspace stands in every migration.</p>
+        <p className="mt-1 text-sm text-slate-500">Where every workspace stands in every migration: what moved, what is ready, what is blocked and what is at risk.</p>
       </div>
+      <OverviewSummary migrations={summary.migrations} recent={summary.recent} />
       <Card>
         <CardHeader
           title={`Workspaces (${total})`}
           description="Canary workspaces first. Stage number and name, status, and when the workspace entered its stage."
         />
-        <form role="search" action="/" className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-5 py-3" data-testid="overview-filters">
-          <Input name="q" type="search" placeholder="Search workspaces…" defaultValue={params.q} aria-label="Search workspaces" className="w-56" />
-          <Select name="at" defaultValue={params.at ?? ""} aria-label="Stage" className="w-56">
-            <option value="">Any stage</option>
-            {columns.map((c) => (
-              <optgroup key={c.id} label={c.name}>
-                <option value={c.key}>{c.name}: enrolled</option>
-                {Array.from({ length: c.stageCount }, (_, i) => <option key={i} value={`${c.key}:${i}`}>{c.name}: stage {i}</option>)}
-              </optgroup>
-            ))}
-          </Select>
-          <Select name="status" defaultValue={params.status ?? ""} aria-label="Status" className="w-36">
-            <option value="">Any status</option>
-            <option value="active">Active</option>
-            <option value="paused">Paused</option>
-            <option value="rolled_back">Rolled back</option>
-          </Select>
-          <Select name="health" defaultValue={params.health ?? ""} aria-label="Health" className="w-40">
-            <option value="">Any health</option>
-            <option value="alerts">Open alerts</option>
-            <option value="critical">Critical alerts</option>
-            <option value="healthy">No open alerts</option>
-          </Select>
-          <Select name="canary" defaultValue={params.canary ?? ""} aria-label="Canary" className="w-36">
-            <option value="">All workspaces</option>
-            <option value="yes">Canaries</option>
-            <option value="no">Not canaries</option>
-          </Select>
-          <Select name="sort" defaultValue={params.sort} aria-label="Sort" className="w-44">
-            <option value="canary">Canaries first</option>
-            <option value="name">Name</option>
-            <option value="alerts">Most alerts</option>
-            <option value="recent">Recently moved</option>
-          </Select>
-          <button type="submit" className="h-9 rounded-md px-3 text-sm font-medium text-brand-700 ring-1 ring-slate-300 hover:bg-slate-50">Apply</button>
-          {filtered ? <Link href="/" className="text-sm text-slate-500 hover:underline">Clear</Link> : null}
-        </form>
+        <OverviewFilters
+          columns={columns}
+          values={{ q: params.q ?? "", at: params.at ?? "", status: params.status ?? "", health: params.health ?? "", canary: params.canary ?? "", sort: params.sort }}
+          filtered={filtered}
+        />
+        {gateLabel || params.risk ? (
+          <p className="border-b border-slate-100 bg-brand-50/60 px-5 py-2 text-sm text-slate-700" data-testid="summary-filter">
+            Showing workspaces {gateLabel ?? "at risk (open alerts or rolled back in the last 24 h)"}{params.at ? ` in ${columns.find((c) => c.key === params.at?.split(":")[0])?.name ?? params.at}` : ""}.{" "}
+            <Link href="/" className="text-brand-700 hover:underline">Show all</Link>
+          </p>
+        ) : null}
         {rows.length === 0 ? (
           <EmptyState title={filtered ? "No workspace matches these filters" : "No workspaces yet"}>
             {filtered ? <Link className="text-brand-600 hover:underline" href="/">Clear the filters</Link> : "Workspaces appear here once they are created."}
@@ -134,7 +121,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                     ) : w.openAlerts > 0 ? (
                       <Link href={`/workspaces/${w.slug}`}><Badge tone="amber">{w.openAlerts} open</Badge></Link>
                     ) : (
-                      <span className="text-xs text-slate-400">none</span>
+                      <span className="text-xs text-slate-500">none</span>
                     )}
                   </Td>
                   {columns.map((c) => {
@@ -150,7 +137,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                             </div>
                           </div>
                         ) : (
-                          <span className="text-xs text-slate-400">not enrolled</span>
+                          <span className="text-xs text-slate-500">not enrolled</span>
                         )}
                       </Td>
                     );

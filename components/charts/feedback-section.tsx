@@ -1,12 +1,12 @@
 "use client";
 
 import { useState } from "react";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Badge } from "@/components/ui/badge";
 import { Select } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/time";
 import type { RangeKey } from "@/lib/telemetry/ranges";
-import { COLORS, formatFull, tickFormatter, ticksFor } from "./format";
+import { COLORS, formatFull, legendText, tickFormatter, ticksFor, TOOLTIP_ITEM, TOOLTIP_STYLE } from "./format";
 import { useFeedback, type FeedbackFilters, type Target } from "./use-telemetry";
 
 const KIND_TONE = { rating: "blue", comment: "neutral", complaint: "amber", bug: "red" } as const;
@@ -73,13 +73,14 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
         <div className="mt-3 grid gap-4 lg:grid-cols-3">
           <figure className="rounded-lg ring-1 ring-slate-200" data-testid="rating-distribution">
             <figcaption className="px-4 pt-3 text-sm font-medium text-slate-800">Ratings</figcaption>
-            <div className="h-44 px-1 pb-2">
+            <div className="h-52 px-1 pb-2">
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={ratings} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
                   <CartesianGrid stroke="#f1f5f9" vertical={false} />
                   <XAxis dataKey="rating" tickFormatter={(r) => `${r}★`} tick={{ fontSize: 11, fill: "#64748b" }} />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
-                  <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} labelFormatter={(r) => `${r} stars`} />
+                  <Tooltip contentStyle={TOOLTIP_STYLE} itemStyle={TOOLTIP_ITEM} labelFormatter={(r) => `${r} stars`} />
+                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} formatter={legendText} />
                   <Bar dataKey="old" name="old" stackId="r" fill={COLORS.old} isAnimationActive={false} />
                   <Bar dataKey="new" name="new" stackId="r" fill={COLORS.new} isAnimationActive={false} />
                   <Bar dataKey="none" name="unattributed" stackId="r" fill={COLORS.none} isAnimationActive={false} />
@@ -99,13 +100,14 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
                 ))}
               </span>
             </figcaption>
-            <div className="h-44 px-1 pb-2">
+            <div className="h-52 px-1 pb-2">
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={negative} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
                   <CartesianGrid stroke="#f1f5f9" vertical={false} />
                   <XAxis dataKey="t" type="number" scale="time" domain={[d.from, d.to]} ticks={ticksFor(range, d.from, d.to)} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} />
-                  <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} labelFormatter={(t) => formatFull(Number(t))} />
+                  <Tooltip contentStyle={TOOLTIP_STYLE} itemStyle={TOOLTIP_ITEM} labelFormatter={(t) => formatFull(Number(t))} />
+                  <Legend wrapperStyle={{ fontSize: 11 }} iconSize={8} formatter={legendText} />
                   {groups.map((g, i) => <Bar key={g} dataKey={g} name={label(g)} stackId="n" fill={color(g, i)} isAnimationActive={false} maxBarSize={18} />)}
                 </BarChart>
               </ResponsiveContainer>

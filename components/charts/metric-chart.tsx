@@ -3,7 +3,7 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { SeriesPoint, StageMarker } from "@/lib/telemetry/chart-data";
 import type { RangeKey } from "@/lib/telemetry/ranges";
-import { formatFull, MARKER_COLORS, tickFormatter, ticksFor } from "./format";
+import { formatFull, groupMarkers, markerText, tickFormatter, ticksFor, TOOLTIP_STYLE, type MarkerGroup } from "./format";
 
 export interface LineDef {
   key: string;
@@ -24,12 +24,17 @@ export function MetricChart(props: {
   format: (v: number) => string;
   /** Rates: keep 0 at the bottom and a readable top even when everything is 0. */
   rate?: boolean;
+  /** Counts: whole-number ticks only. */
+  integer?: boolean;
+  /** the data's bucket width in seconds, for grouping stage markers */
+  resolution?: number;
   testId?: string;
   /** A guardrail's limit drawn across the chart, and the moment it was breached. */
   threshold?: { value: number; label: string; at?: number };
 }) {
   const { points, lines, markers, range, from, to, format } = props;
   const hasData = points.some((p) => lines.some((l) => p[l.key] != null));
+  const groups = groupMarkers(markers, from, to, (props.resolution ?? 60) * 1000);
   return (
     <figure className="min-w-0 rounded-lg ring-1 ring-slate-200" data-testid={props.testId}>
       <figcaption className="flex items-center justify-between gap-2 px-4 pt-3 text-sm font-medium text-slate-800">
@@ -51,21 +56,17 @@ export function MetricChart(props: {
             <LineChart data={points} margin={{ top: 12, right: 16, bottom: 0, left: 4 }}>
               <CartesianGrid stroke="#f1f5f9" vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} ticks={ticksFor(range, from, to)} tickFormatter={tickFormatter(range)} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} />
-              <YAxis tickFormatter={format} tick={{ fontSize: 11, fill: "#64748b" }} width={60}
+              <YAxis tickFormatter={format} allowDecimals={!props.integer} tick={{ fontSize: 11, fill: "#64748b" }} width={60}
                 domain={props.rate ? [0, (max: number) => Math.min(1, Math.max(max * 1.15, 0.01))] : [0, "auto"]} />
-              <Tooltip
-                labelFormatter={(t) => formatFull(Number(t))}
-                formatter={(v, name) => [typeof v === "number" ? format(v) : String(v), name]}
-                contentStyle={{ fontSize: 12, borderRadius: 8 }}
-              />
-              {markers.map((m, i) => (
+              <Tooltip content={<ChartTooltip format={format} groups={groups} />} />
+              {groups.map((g) => (
                 <ReferenceLine
-                  key={`${m.t}-${i}`}
-                  x={m.t}
-                  stroke={MARKER_COLORS[m.kind] ?? "#64748b"}
+                  key={g.t}
+                  x={g.t}
+                  stroke={g.color}
                   strokeDasharray="4 3"
                   ifOverflow="hidden"
-                  label={markers.length <= 12 ? { value: `${m.from}→${m.to}`, position: "insideTopRight", fontSize: 10, fill: MARKER_COLORS[m.kind] ?? "#64748b" } : undefined}
+                  label={groups.length <= 12 ? { value: g.label, position: "insideTopRight", fontSize: 10, fill: g.color } : undefined}
                 />
               ))}
               {props.threshold ? (
@@ -83,9 +84,49 @@ export function MetricChart(props: {
             </LineChart>
           </ResponsiveContainer>
         ) : (
-          <p className="flex h-full items-center justify-center text-sm text-slate-400">No samples in this range</p>
+          <p className="flex h-full items-center justify-center text-sm text-slate-500">No samples in this range</p>
         )}
       </div>
     </figure>
+  );
+}
+
+interface TipProps {
+  active?: boolean;
+  label?: number | string;
+  payload?: { name?: string; value?: unknown; color?: string; dataKey?: unknown }[];
+  format: (v: number) => string;
+  groups: MarkerGroup[];
+}
+
+/** Values at the hovered time in dark text, and the stage changes of that time bucket. */
+function ChartTooltip({ active, label, payload, format, groups }: TipProps) {
+  if (!active || label === undefined) return null;
+  const t = Number(label);
+  const near = groups.filter((g) => Math.abs(g.t - t) <= g.width / 2);
+  return (
+    <div style={TOOLTIP_STYLE} className="max-w-xs bg-white px-3 py-2 shadow-md">
+      <p className="font-medium text-slate-900">{formatFull(t)}</p>
+      <ul className="mt-1 space-y-0.5">
+        {(payload ?? []).filter((p) => typeof p.value === "number").map((p) => (
+          <li key={String(p.dataKey)} className="flex items-center gap-2 text-slate-800">
+            <span className="h-2 w-2 rounded-full" style={{ background: p.color }} aria-hidden />
+            <span>{p.name}</span>
+            <span className="ml-auto font-semibold tabular-nums">{format(p.value as number)}</span>
+          </li>
+        ))}
+      </ul>
+      {near.flatMap((g) => g.items).length ? (
+        <div className="mt-1.5 border-t border-slate-200 pt-1.5 text-xs text-slate-700">
+          <p className="font-medium">Stage changes around this time</p>
+          <ul>
+            {near.flatMap((g) => g.items).slice(0, 6).map((m, i) => (
+              <li key={i}>{m.workspace}: {markerText(m)} {m.reason ? <span className="text-slate-500">— {m.reason.slice(0, 60)}</span> : null}</li>
+            ))}
+            {near.flatMap((g) => g.items).length > 6 ? <li>and {near.flatMap((g) => g.items).length - 6} more</li> : null}
+          </ul>
+        </div>
+      ) : null}
+    </div>
   );
 }

@@ -38,7 +38,7 @@ export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspa
   const q = useSeries(target, range, custom);
   const d = q.data;
   const empty = d && d.points.length === 0 && d.customMetrics.length === 0 && d.totals.old.n + d.totals.new.n === 0;
-  const chart = { points: d?.points ?? [], markers: d?.markers ?? [], range, from: d?.from ?? 0, to: d?.to ?? 0 };
+  const chart = { points: d?.points ?? [], markers: d?.markers ?? [], range, from: d?.from ?? 0, to: d?.to ?? 0, resolution: d?.resolution };
 
   return (
     <Card className="overflow-hidden">
@@ -46,7 +46,7 @@ export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspa
         <div>
           <h2 className="text-sm font-semibold text-slate-900">Old vs new</h2>
           <p className="mt-0.5 text-sm text-slate-500">
-            {workspaceSlug ? "This workspace" : "All workspaces"} · {RANGES[range].label} · dashed lines mark stage changes
+            {workspaceSlug ? "This workspace" : "All workspaces"} · {RANGES[range].label} · dashed lines mark stage changes (hover for details)
           </p>
         </div>
         <div className="flex items-center gap-3">
@@ -75,10 +75,10 @@ export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspa
       {d && !empty ? (
         <>
           <dl className="grid grid-cols-2 gap-px border-b border-slate-100 bg-slate-100 lg:grid-cols-4" data-testid="telemetry-totals">
-            <Stat label={range === "1h" ? "p95 latency" : "p95 latency · last 24 h"} old={formatMs(d.totals.old.p95)} now={formatMs(d.totals.new.p95)} worse={ratio(d.totals.new.p95, d.totals.old.p95) > 1.2} />
-            <Stat label="Error rate" old={formatPct(d.totals.old.errorRate)} now={formatPct(d.totals.new.errorRate)} worse={ratio(d.totals.new.errorRate, d.totals.old.errorRate) > 1.5} />
-            <Stat label="Success rate" old={formatPct(d.totals.old.successRate)} now={formatPct(d.totals.new.successRate)} worse={ratio(d.totals.old.successRate, d.totals.new.successRate) > 1.02} />
-            <Stat label="Requests" old={formatCount(d.totals.old.n)} now={formatCount(d.totals.new.n)} />
+            <Stat label={`p95 latency · ${RANGES[range].label}`} old={formatMs(d.totals.old.p95)} now={formatMs(d.totals.new.p95)} cmp={compare(d.totals.new.p95, d.totals.old.p95, "lower", 1.2)} />
+            <Stat label={`Error rate · ${RANGES[range].label}`} old={formatPct(d.totals.old.errorRate)} now={formatPct(d.totals.new.errorRate)} cmp={compare(d.totals.new.errorRate, d.totals.old.errorRate, "lower", 1.5)} />
+            <Stat label={`Success rate · ${RANGES[range].label}`} old={formatPct(d.totals.old.successRate)} now={formatPct(d.totals.new.successRate)} cmp={compare(d.totals.new.successRate, d.totals.old.successRate, "higher", 1.02)} />
+            <Stat label={`Requests · ${RANGES[range].label}`} old={formatCount(d.totals.old.n)} now={formatCount(d.totals.new.n)} />
           </dl>
           <div className="grid gap-4 p-5 lg:grid-cols-2">
             <MetricChart title="Latency p50 / p95" testId="chart-latency" {...chart} format={formatMs} threshold={limit("latency")}
@@ -90,7 +90,7 @@ export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspa
               ]} />
             <MetricChart title="Error rate" testId="chart-error" {...chart} rate threshold={limit("error")} format={(v) => formatPct(v, v > 0 && v < 0.1 ? 1 : 0)} lines={pair("error", "")} />
             <MetricChart title="Success rate" testId="chart-success" {...chart} rate threshold={limit("success")} format={(v) => formatPct(v, 0)} lines={pair("success", "")} />
-            <MetricChart title={`Volume (requests per ${bucketWords(d.resolution)})`} testId="chart-volume" {...chart} format={formatCount} lines={pair("volume", "")} />
+            <MetricChart title={`Volume (requests per ${bucketWords(d.resolution)})`} testId="chart-volume" {...chart} integer format={formatCount} lines={pair("volume", "")} />
             {custom.map((m) => (
               <MetricChart key={m} title={`${m} (mean)`} testId={`chart-custom-${m}`} {...chart} format={(v) => v.toPrecision(3)} lines={pair(m, "")} />
             ))}
@@ -117,21 +117,44 @@ export function TelemetryPanel({ workspaceSlug, migrationKey, focus }: { workspa
   );
 }
 
-function ratio(a: number | null, b: number | null) {
-  return a != null && b != null && b > 0 ? a / b : 0;
+interface Comparison {
+  /** the arrow: which way new moved from old */
+  dir: "up" | "down" | "same";
+  /** coloured by better or worse, not by direction */
+  verdict: "better" | "worse" | "similar";
+}
+
+/**
+ * New against old for a tile. `good` says which direction is better (latency and
+ * errors: lower; success: higher); `tolerance` is the ratio beyond which a
+ * difference counts as worse (or, inverted, better).
+ */
+function compare(now: number | null, old: number | null, good: "lower" | "higher", tolerance: number): Comparison | undefined {
+  if (now == null || old == null) return undefined;
+  const dir = now > old ? "up" : now < old ? "down" : "same";
+  const [bad, fine] = good === "lower" ? [now, old] : [old, now];
+  const r = fine > 0 ? bad / fine : bad > 0 ? Infinity : 1;
+  const verdict = r > tolerance ? "worse" : r < 1 / tolerance ? "better" : "similar";
+  return { dir, verdict };
 }
 
 function bucketWords(seconds: number) {
   return seconds === 60 ? "minute" : seconds === 600 ? "10 minutes" : "hour";
 }
 
-function Stat({ label, old, now, worse }: { label: string; old: string; now: string; worse?: boolean }) {
+function Stat({ label, old, now, cmp }: { label: string; old: string; now: string; cmp?: Comparison }) {
+  const arrow = cmp && cmp.dir !== "same" ? (cmp.dir === "up" ? "▲" : "▼") : "";
+  const tone = cmp?.verdict === "worse" ? "text-rose-700" : cmp?.verdict === "better" ? "text-emerald-700" : "text-brand-700";
   return (
     <div className="bg-white px-5 py-3">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="mt-1 flex items-baseline gap-3 text-sm">
-        <span className="text-slate-500">old <span className="font-semibold text-slate-700">{old}</span></span>
-        <span className={worse ? "text-rose-700" : "text-brand-700"}>new <span className="font-semibold">{now}</span>{worse ? " ▲" : ""}</span>
+      <dd className="mt-1 flex flex-wrap items-baseline gap-x-3 text-sm">
+        <span className="text-slate-600">old <span className="font-semibold text-slate-800">{old}</span></span>
+        <span className={tone} data-verdict={cmp?.verdict}>
+          new <span className="font-semibold">{now}</span>
+          {arrow ? <span aria-hidden> {arrow}</span> : null}
+          {cmp && cmp.verdict !== "similar" ? <span className="sr-only"> ({cmp.verdict} than old)</span> : null}
+        </span>
       </dd>
     </div>
   );

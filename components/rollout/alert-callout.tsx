@@ -27,10 +27,10 @@ export function AlertCallout({ alerts, focus }: { alerts: AlertRow[]; focus?: st
             {a.actionTaken ? <p className="mt-0.5 text-xs font-medium text-slate-700">Action: {a.actionTaken}</p> : null}
             {focus === a.id ? (
               <dl className="mt-2 grid grid-cols-2 gap-x-6 gap-y-1 text-xs text-slate-600 sm:grid-cols-4" data-testid="alert-evaluation">
-                <div><dt className="text-slate-400">New</dt><dd className="font-mono">{num(e.value_new)} ({String(e.samples_new ?? 0)} samples)</dd></div>
-                <div><dt className="text-slate-400">Old (baseline)</dt><dd className="font-mono">{num(e.value_old)} ({String(e.samples_old ?? 0)} samples)</dd></div>
-                <div><dt className="text-slate-400">Compared</dt><dd className="font-mono">{num(e.compared)} {String(e.operator)} {num(e.threshold)}</dd></div>
-                <div><dt className="text-slate-400">Window</dt><dd className="font-mono">{String(e.window_from ?? "").slice(11, 19)}–{String(e.window_to ?? "").slice(11, 19)} UTC</dd></div>
+                <div><dt className="text-slate-500">New</dt><dd className="font-mono">{num(e.value_new)} ({String(e.samples_new ?? 0)} samples)</dd></div>
+                <div><dt className="text-slate-500">Old (baseline)</dt><dd className="font-mono">{num(e.value_old)} ({String(e.samples_old ?? 0)} samples)</dd></div>
+                <div><dt className="text-slate-500">Compared</dt><dd className="font-mono">{num(e.compared)} {String(e.operator)} {num(e.threshold)}</dd></div>
+                <div><dt className="text-slate-500">Window</dt><dd className="font-mono">{String(e.window_from ?? "").slice(11, 19)}–{String(e.window_to ?? "").slice(11, 19)} UTC</dd></div>
               </dl>
             ) : null}
           </div>

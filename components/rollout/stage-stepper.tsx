@@ -4,7 +4,8 @@ import { cn } from "@/components/ui/cn";
 /** All stages of a plan with names and descriptions; the current one marked. */
 export function StageStepper({ stages, current, status }: { stages: StageRow[]; current: number; status: string }) {
   return (
-    <ol className="grid gap-2" style={{ gridTemplateColumns: `repeat(${stages.length}, minmax(0, 1fr))` }} aria-label="Stages">
+    // Wraps: as many columns as fit at ≥ 9 rem each, all stages in one row on wide screens.
+    <ol className="grid gap-2" style={{ gridTemplateColumns: `repeat(auto-fit, minmax(min(100%, 9rem), 1fr))` }} aria-label="Stages">
       {stages.map((s) => {
         const done = s.position < current;
         const here = s.position === current;
@@ -31,7 +32,7 @@ export function StageStepper({ stages, current, status }: { stages: StageRow[]; 
               >
                 {done ? "✓" : s.position}
               </span>
-              <span className={cn("text-sm font-medium", here ? "text-slate-900" : "text-slate-700")}>{s.name}</span>
+              <span className={cn("min-w-0 break-words text-sm font-medium", here ? "text-slate-900" : "text-slate-700")}>{s.name}</span>
             </div>
             <p className="mt-1.5 line-clamp-3 text-xs leading-relaxed text-slate-500">{s.description}</p>
           </li>

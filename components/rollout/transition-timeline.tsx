@@ -2,17 +2,9 @@ import { Badge, type Tone } from "@/components/ui/badge";
 import { RelativeTime } from "@/components/ui/time";
 import type { StageRow, TransitionRow } from "@/lib/rollouts/types";
 import { GateChecklist } from "./gate-checklist";
+import { TRANSITION_KINDS } from "./transition-verbs";
 
-const KIND: Record<string, { label: string; tone: Tone }> = {
-  advance: { label: "advanced", tone: "green" },
-  override: { label: "advanced (gate overridden)", tone: "violet" },
-  rollback: { label: "rolled back", tone: "amber" },
-  auto_rollback: { label: "auto rollback", tone: "red" },
-  emergency_stop: { label: "emergency stop", tone: "red" },
-  pause: { label: "paused", tone: "amber" },
-  resume: { label: "resumed", tone: "blue" },
-  enroll: { label: "enrolled", tone: "neutral" },
-};
+const KIND = TRANSITION_KINDS;
 
 /** Who moved the workspace, when, why, with the gate report that was evaluated. */
 export function TransitionTimeline({ transitions, stages }: { transitions: TransitionRow[]; stages: StageRow[] }) {

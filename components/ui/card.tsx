@@ -17,6 +17,9 @@ export function CardHeader({ title, description, actions }: { title: ReactNode; 
   );
 }
 
-export function CardBody({ children, className }: { children: ReactNode; className?: string }) {
-  return <div className={cn("px-5 py-4", className)}>{children}</div>;
+export function CardBody({ children, className, focusable, label }: { children: ReactNode; className?: string; focusable?: boolean; label?: string }) {
+  // A body that scrolls is focusable so keyboard users can scroll it.
+  return focusable
+    ? <div className={cn("px-5 py-4", className)} tabIndex={0} role="region" aria-label={label}>{children}</div>
+    : <div className={cn("px-5 py-4", className)}>{children}</div>;
 }

@@ -1,9 +1,10 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cn } from "./cn";
 
-export function Table({ children, className }: { children: ReactNode; className?: string }) {
+/** A table that scrolls sideways inside its card on narrow screens (focusable, so keyboards can scroll it too). */
+export function Table({ children, className, label = "Table" }: { children: ReactNode; className?: string; label?: string }) {
   return (
-    <div className={cn("overflow-x-auto", className)}>
+    <div className={cn("overflow-x-auto", className)} tabIndex={0} role="region" aria-label={label}>
       <table className="min-w-full divide-y divide-slate-200 text-sm">{children}</table>
     </div>
   );

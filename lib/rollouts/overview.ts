@@ -37,6 +37,10 @@ export interface OverviewFilter {
   status?: "active" | "paused" | "rolled_back";
   health?: "alerts" | "critical" | "healthy";
   canary?: boolean;
+  /** only these workspaces (the summary's ready / blocked sets) */
+  ids?: string[];
+  /** open alerts or rolled back in the last 24 h, in `migration` (or any) */
+  risk?: boolean;
   sort: OverviewSort;
   page: number;
   pageSize: number;
@@ -75,6 +79,14 @@ export async function listOverview(tx: Tx, f: OverviewFilter): Promise<{ rows: O
       from public.workspaces w
       where (${pattern}::text is null or w.name ilike ${pattern} or w.slug ilike ${pattern})
         and (${f.canary ?? null}::boolean is null or w.is_canary = ${f.canary ?? null})
+        and (${f.ids ?? null}::uuid[] is null or w.id = any(${f.ids ?? null}::uuid[]))
+        and (not ${f.risk ?? false}::boolean or exists (
+              select 1 from public.performance_alerts a left join public.migrations m on m.id = a.migration_id
+              where a.workspace_id = w.id and a.state <> 'resolved' and (${mig}::text is null or m.key = ${mig}))
+            or exists (
+              select 1 from public.stage_transitions t join public.migrations m on m.id = t.migration_id
+              where t.workspace_id = w.id and t.kind in ('rollback', 'auto_rollback') and t.created_at > now() - interval '24 hours'
+                and (${mig}::text is null or m.key = ${mig})))
         and (${mig}::text is null and ${f.status ?? null}::text is null or exists (
               select 1 from public.workspace_rollouts r join public.migrations m on m.id = r.migration_id
               where r.workspace_id = w.id

@@ -64,3 +64,8 @@ export async function advanceSelected(tx: Tx, a: { migrationId: string; workspac
     select public.advance_selected(${a.migrationId}, ${a.workspaceIds}::uuid[], ${a.reason}, ${a.dryRun}) as r`;
   return r;
 }
+
+export async function resumeMigration(tx: Tx, a: { migrationId: string; reason: string }): Promise<{ ok: boolean; workspaces: number; flags: number }> {
+  const [{ r }] = await tx<{ r: { ok: boolean; workspaces: number; flags: number } }[]>`select public.resume_migration(${a.migrationId}, ${a.reason}) as r`;
+  return r;
+}

@@ -5,6 +5,7 @@ import type postgres from "postgres";
 import { seedDemoFlags } from "./flags";
 import { DEMO_PASSWORD, DEMO_PLANS, DEMO_USERS, DEMO_WORKSPACES } from "./plans";
 import { rng } from "./random";
+import { seedStory } from "./story";
 import { seedTelemetry } from "./telemetry";
 import { upsertAuthUser } from "./users";
 
@@ -98,6 +99,7 @@ export async function seedDemo(sql: Sql, opts: { now?: Date } = {}): Promise<{ w
   });
   await seedDemoFlags(sql);
   await seedTelemetry(sql, { now });
+  await seedStory(sql, { now });
   return { workspaces: DEMO_WORKSPACES.length, transitions };
 }
 

@@ -3,7 +3,8 @@ import type { Tx } from "@/lib/db";
 import { RANGES, STANDARD_METRICS, type RangeKey } from "./ranges";
 
 export const ALL_WORKSPACES = "00000000-0000-0000-0000-000000000000";
-export const P95_WINDOW_MS = 86_400_000;
+/** The p95 tile follows the chart's range (hourly histograms keep 30 days cheap). */
+export const P95_WINDOW_MS = 31 * 86_400_000;
 
 export interface Scope {
   migrationId: string;
@@ -74,8 +75,8 @@ export async function readSeries(tx: Tx, scope: Scope, range: RangeKey, custom: 
   const quantiled = ["latency_ms", ...custom];
   const ws = scope.workspaceId ?? ALL_WORKSPACES;
   const fromDate = new Date(from);
-  // The p95 tile merges histograms over its window; capped at a day so a 30-day
-  // chart stays fast (rates and volume are sums over the whole range).
+  // The p95 tile merges histograms over the whole range, like the other tiles:
+  // rollup_stats reads hourly rows for whole hours, so 30 days is ~720 rows.
   const p95From = new Date(Math.max(from, now - P95_WINDOW_MS));
 
   const rows =

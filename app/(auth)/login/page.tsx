@@ -4,7 +4,7 @@ import { getSession } from "@/lib/auth/session";
 import { Logo } from "@/components/logo";
 import { LoginForm } from "./login-form";
 
-export const metadata: Metadata = { title: "Sign in · Rollout Console" };
+export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const session = await getSession().catch(() => null);

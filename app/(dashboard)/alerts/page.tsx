@@ -17,6 +17,7 @@ import { AlertActions } from "./alert-actions";
 import { migrationKey } from "@/lib/validation/identifiers";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Alerts" };
 
 const Params = z.object({
   state: z.enum(["open", "acknowledged", "resolved"]).catch("open"),
@@ -53,7 +54,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             {STATES.map((s) => (
               <Link key={s} href={href(s)} aria-current={f.state === s ? "page" : undefined}
                 className={cn("rounded-md px-3 py-1.5 text-sm font-medium", f.state === s ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-50")}>
-                {s[0].toUpperCase() + s.slice(1)} <span className="ml-1 text-xs text-slate-400">{counts[s]}</span>
+                {s[0].toUpperCase() + s.slice(1)} <span className="ml-1 text-xs text-slate-500">{counts[s]}</span>
               </Link>
             ))}
           </nav>

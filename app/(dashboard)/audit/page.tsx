@@ -1,65 +1,93 @@
 import Link from "next/link";
-import { z } from "zod";
-import { text } from "@/lib/validation/text";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input, Select } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { requireSession } from "@/lib/auth/session";
+import { AuditParams, auditRange } from "@/lib/audit/filters";
+import { presentAudit } from "@/lib/audit/present";
 import { listAudit } from "@/lib/audit/queries";
 import { asUser } from "@/lib/db";
+import { AuditFilters } from "./audit-filters";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Audit" };
 
-const Params = z.object({
-  source: z.enum(["transition", "flag", "event"]).optional().catch(undefined),
-  q: text().trim().max(100).optional().catch(undefined),
-  before: z.iso.datetime({ offset: true }).optional().catch(undefined),
-});
-const PAGE = 100;
-const TONE: Record<string, Tone> = { transition: "blue", flag: "violet", event: "neutral" };
+const PAGE = 50;
+const TONE: Record<string, Tone> = { Stage: "blue", Flag: "violet", "Settings / alerts": "neutral" };
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const session = await requireSession();
-  const f = Params.parse(await searchParams);
-  const rows = await asUser(session.claims, (tx) => listAudit(tx, { ...f, q: f.q || undefined, limit: PAGE }));
-  const last = rows.at(-1);
-  const next = rows.length === PAGE && last ? `/audit?${new URLSearchParams({ ...(f.source ? { source: f.source } : {}), ...(f.q ? { q: f.q } : {}), before: new Date(last.at).toISOString() })}` : null;
+  const p = AuditParams.parse(await searchParams);
+  const { rows, more, workspaces, migrations } = await asUser(session.claims, async (tx) => {
+    const [list, workspaces, migrations] = await Promise.all([
+      listAudit(tx, { ...p, q: p.q || undefined, actor: p.actor || undefined, ...auditRange(p), limit: PAGE, offset: (p.page - 1) * PAGE }),
+      tx<{ slug: string; name: string }[]>`select slug, name from public.workspaces order by name limit 500`,
+      tx<{ key: string; name: string }[]>`select key, name from public.migrations order by name`,
+    ]);
+    return { ...list, workspaces, migrations };
+  });
+  const shown = rows.map(presentAudit);
+  const kept: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p)) if (k !== "page" && v) kept[k] = String(v);
+  const href = (page: number) => `/audit?${new URLSearchParams({ ...kept, ...(page > 1 ? { page: String(page) } : {}) })}`;
+  const filtered = Object.keys(kept).length > 0;
   return (
     <div className="mx-auto max-w-7xl space-y-6">
       <div>
         <h1 className="text-xl font-semibold text-slate-900">Audit log</h1>
-        <p className="mt-1 text-sm text-slate-500">Every change, append-only: stage transitions, flag changes, and configuration and alert actions. Newest first.</p>
+        <p className="mt-1 text-sm text-slate-500">Every change, append-only: stage transitions, flag changes, and configuration and alert actions. Newest first; times in UTC.</p>
       </div>
       <Card>
-        <form className="flex flex-wrap gap-2 border-b border-slate-100 px-5 py-3" action="/audit">
-          <Select name="source" defaultValue={f.source ?? ""} aria-label="Kind" className="w-44">
-            <option value="">Everything</option>
-            <option value="transition">Stage transitions</option>
-            <option value="flag">Flag changes</option>
-            <option value="event">Settings and alerts</option>
-          </Select>
-          <Input name="q" defaultValue={f.q} placeholder="Workspace, flag, person, reason…" aria-label="Search the audit log" className="w-72" />
-          <button type="submit" className="rounded-md px-3 text-sm text-brand-700 ring-1 ring-slate-300 hover:bg-slate-50">Filter</button>
-        </form>
-        {rows.length === 0 ? <EmptyState title="Nothing matches" /> : (
+        <AuditFilters
+          values={{ source: p.source ?? "", q: p.q ?? "", actor: p.actor ?? "", workspace: p.workspace ?? "", migration: p.migration ?? "", from: p.from ?? "", to: p.to ?? "" }}
+          workspaces={workspaces}
+          migrations={migrations}
+          exportHref={`/api/audit/export?${new URLSearchParams(kept)}`}
+          filtered={filtered}
+        />
+        {shown.length === 0 ? <EmptyState title="Nothing matches these filters" /> : (
           <Table>
-            <thead><tr><Th>When (UTC)</Th><Th>Who</Th><Th>What</Th><Th>Target</Th><Th>Details</Th></tr></thead>
+            <thead><tr><Th>When</Th><Th>Who</Th><Th>What</Th><Th>Target</Th><Th>Change</Th></tr></thead>
             <tbody className="divide-y divide-slate-100">
-              {rows.map((r) => (
-                <tr key={`${r.source}-${r.id}`} data-testid="audit-row">
-                  <Td className="whitespace-nowrap font-mono text-xs text-slate-500">{new Date(r.at).toISOString().replace("T", " ").slice(0, 19)}</Td>
-                  <Td className="text-xs">{r.actor ?? <span className="text-slate-500">system</span>}</Td>
-                  <Td><Badge tone={TONE[r.source]}>{r.action}</Badge></Td>
-                  <Td className="font-mono text-xs">{r.target}</Td>
-                  <Td className="max-w-md text-xs text-slate-600"><span>{r.summary}</span>{r.reason ? <span className="block text-slate-800">{r.reason}</span> : null}</Td>
+              {shown.map((r, i) => (
+                <tr key={`${rows[i].source}-${rows[i].id}`} data-testid="audit-row" className="align-top">
+                  <Td className="whitespace-nowrap font-mono text-xs text-slate-600">{r.at}</Td>
+                  <Td className="text-xs">{r.actor === "system" ? <span className="text-slate-600">system</span> : r.actor}</Td>
+                  <Td><Badge tone={TONE[r.kind] ?? "neutral"}>{r.action}</Badge></Td>
+                  <Td className="text-sm">
+                    <span className="font-medium text-slate-900">{r.target}</span>
+                    {r.workspace && !r.target.includes(r.workspace) ? <span className="block text-xs text-slate-600">{r.workspace}</span> : null}
+                    {r.migration && !r.target.includes(r.migration) ? <span className="block text-xs text-slate-600">{r.migration}</span> : null}
+                  </Td>
+                  <Td className="min-w-[16rem] max-w-md text-xs text-slate-700">
+                    {r.diff.length ? (
+                      <dl className="grid grid-cols-[auto_1fr] gap-x-2 gap-y-0.5" data-testid="audit-diff">
+                        {r.diff.map((d) => (
+                          <div key={d.field} className="contents">
+                            <dt className="text-slate-600">{d.field}</dt>
+                            <dd><span className="text-rose-700 line-through decoration-rose-300">{d.before}</span> → <span className="font-medium text-emerald-800">{d.after}</span></dd>
+                          </div>
+                        ))}
+                      </dl>
+                    ) : null}
+                    {r.details.length ? <p className="mt-0.5 text-slate-600">{r.details.join(" · ")}</p> : null}
+                    {r.reason ? <p className="mt-0.5 text-slate-800">“{r.reason}”</p> : null}
+                  </Td>
                 </tr>
               ))}
             </tbody>
           </Table>
         )}
-        {next ? <div className="border-t border-slate-100 px-5 py-3 text-right"><Link className="text-sm text-brand-700 hover:underline" href={next}>Older →</Link></div> : null}
+        {p.page > 1 || more ? (
+          <nav aria-label="Pagination" className="flex items-center justify-between border-t border-slate-100 px-5 py-3 text-sm">
+            <span className="text-slate-600">Page {p.page}</span>
+            <div className="flex gap-2">
+              {p.page > 1 ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(p.page - 1)}>Newer</Link> : null}
+              {more ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={href(p.page + 1)}>Older</Link> : null}
+            </div>
+          </nav>
+        ) : null}
       </Card>
     </div>
   );

@@ -12,6 +12,7 @@ import { CreateFlag } from "./create-flag";
 import { FlagStateBadge, RolloutBar } from "./flag-state";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Flags" };
 
 export default async function FlagsPage() {
   const session = await requireSession();
@@ -68,7 +69,7 @@ export default async function FlagsPage() {
                         <Link href={`/migrations/${f.migrationKey}`} className="hover:text-brand-700">{f.migrationName}</Link>
                         <span className="block text-xs text-slate-500">from stage {f.minStage} · {f.minStageName}</span>
                       </span>
-                    ) : <span className="text-xs text-slate-400">no migration</span>}
+                    ) : <span className="text-xs text-slate-500">no migration</span>}
                   </Td>
                   <Td>
                     <div className="flex items-center gap-1.5">

@@ -6,6 +6,7 @@ import { asUser } from "@/lib/db";
 import { listMigrations } from "@/lib/rollouts/queries";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Migrations" };
 
 const SHADES = ["bg-slate-300", "bg-blue-300", "bg-blue-400", "bg-brand-500", "bg-brand-700", "bg-blue-950"];
 
@@ -29,7 +30,7 @@ export default async function MigrationsPage() {
                   <Link href={`/migrations/${m.key}`} className="text-base font-semibold text-slate-900 hover:text-brand-700">{m.name}</Link>
                   <p className="mt-1 text-sm text-slate-500">{m.description}</p>
                 </div>
-                <span className="shrink-0 font-mono text-xs text-slate-400">{m.key}</span>
+                <span className="shrink-0 font-mono text-xs text-slate-500">{m.key}</span>
               </div>
               <div className="mt-4 flex h-3 overflow-hidden rounded-full bg-slate-100" aria-hidden>
                 {m.stages.map((s) => (
@@ -40,7 +41,7 @@ export default async function MigrationsPage() {
                 {m.stages.map((s) => (
                   <li key={s.position} className="flex items-center gap-1.5">
                     <span className={`h-2 w-2 rounded-sm ${SHADES[s.position % SHADES.length]}`} aria-hidden />
-                    <span className="font-mono text-slate-400">{s.position}</span> {s.name}
+                    <span className="font-mono text-slate-500">{s.position}</span> {s.name}
                     <span className="ml-auto font-medium text-slate-800">{s.count}</span>
                   </li>
                 ))}

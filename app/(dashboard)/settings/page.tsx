@@ -9,6 +9,7 @@ import { asUser } from "@/lib/db";
 import { RevokeButton, TokenForm } from "./token-form";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Settings" };
 
 interface TokenRow {
   id: string;
@@ -69,13 +70,13 @@ export default async function SettingsPage() {
                 </thead>
                 <tbody className="divide-y divide-slate-100 bg-white">
                   {tokens.map((t) => (
-                    <tr key={t.id} className={t.revokedAt ? "text-slate-400" : undefined} data-testid="token-row">
+                    <tr key={t.id} className={t.revokedAt ? "text-slate-500" : undefined} data-testid="token-row">
                       <Td className="font-medium text-slate-900">{t.name}</Td>
                       <Td><code className="font-mono text-xs">{t.prefix}…</code></Td>
                       <Td><div className="flex flex-wrap gap-1">{t.scopes.map((s) => <Badge key={s}>{s}</Badge>)}</div></Td>
                       <Td className="max-w-xs text-xs">{t.workspaces === null ? <span className="text-slate-500">all workspaces</span> : t.workspaces.join(", ")}</Td>
                       <Td className="text-xs"><RelativeTime date={t.createdAt} /></Td>
-                      <Td className="text-xs">{t.lastUsedAt ? <RelativeTime date={t.lastUsedAt} /> : <span className="text-slate-400">never</span>}</Td>
+                      <Td className="text-xs">{t.lastUsedAt ? <RelativeTime date={t.lastUsedAt} /> : <span className="text-slate-500">never</span>}</Td>
                       <Td className="text-right">
                         {t.revokedAt ? <Badge tone="red">revoked <RelativeTime date={t.revokedAt} /></Badge> : <RevokeButton id={t.id} name={t.name} />}
                       </Td>

@@ -57,7 +57,7 @@ export function TokenForm({ workspaces }: { workspaces: { id: string; slug: stri
             <label key={s.value} className="flex items-center gap-2 text-sm text-slate-700">
               <input type="checkbox" checked={scopes.includes(s.value)}
                 onChange={(e) => setScopes((xs) => (e.target.checked ? [...xs, s.value] : xs.filter((x) => x !== s.value)))} />
-              {s.label} <code className="text-xs text-slate-400">{s.value}</code>
+              {s.label} <code className="text-xs text-slate-500">{s.value}</code>
             </label>
           ))}
         </fieldset>
@@ -67,12 +67,12 @@ export function TokenForm({ workspaces }: { workspaces: { id: string; slug: stri
             <input type="checkbox" checked={allWorkspaces} onChange={(e) => setAllWorkspaces(e.target.checked)} /> All workspaces
           </label>
           {!allWorkspaces ? (
-            <div className="max-h-40 space-y-1 overflow-y-auto rounded-md p-2 ring-1 ring-slate-200" aria-label="Allowed workspaces">
+            <div className="max-h-40 space-y-1 overflow-y-auto rounded-md p-2 ring-1 ring-slate-200" role="group" tabIndex={0} aria-label="Allowed workspaces">
               {workspaces.map((w) => (
                 <label key={w.id} className="flex items-center gap-2 text-sm text-slate-700">
                   <input type="checkbox" checked={chosen.includes(w.id)}
                     onChange={(e) => setChosen((xs) => (e.target.checked ? [...xs, w.id] : xs.filter((x) => x !== w.id)))} />
-                  {w.name} <span className="font-mono text-xs text-slate-400">{w.slug}</span>
+                  {w.name} <span className="font-mono text-xs text-slate-500">{w.slug}</span>
                 </label>
               ))}
             </div>

@@ -15,6 +15,10 @@ import { RolloutEditor } from "./rollout-editor";
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ key: string }> }) {
+  return { title: `${(await params).key} · Flags` };
+}
+
 export default async function FlagPage({ params }: { params: Promise<{ key: string }> }) {
   const { key } = await params;
   const session = await requireSession();

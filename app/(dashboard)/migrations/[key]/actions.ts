@@ -5,7 +5,7 @@ import { z } from "zod";
 import { text } from "@/lib/validation/text";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
-import { advanceSelected, emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
+import { advanceSelected, emergencyStop as stop, resolveMigration, resumeMigration as resume, wave } from "@/lib/rollouts/transitions";
 import { migrationKey } from "@/lib/validation/identifiers";
 
 const key = migrationKey;
@@ -49,6 +49,17 @@ export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopS
     throw new ExpectedError(`Type the migration key “${input.migration}” to confirm the emergency stop.`);
   }
   const result = await asUser(session.claims, async (tx) => stop(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
+  revalidatePath(`/migrations/${input.migration}`);
+  revalidatePath("/");
+  return result;
+});
+
+/** Admins: un-pause the workspaces an emergency stop left at stage 0 and restore the flags it killed. */
+export const resumeMigration = defineAction({ name: "resumeMigration", schema: StopSchema, role: "admin" }, async (input, { session }) => {
+  if (input.confirmation !== input.migration) {
+    throw new ExpectedError(`Type the migration key “${input.migration}” to confirm resuming the migration.`);
+  }
+  const result = await asUser(session.claims, async (tx) => resume(tx, { migrationId: await resolveMigration(tx, input.migration), reason: input.reason }));
   revalidatePath(`/migrations/${input.migration}`);
   revalidatePath("/");
   return result;

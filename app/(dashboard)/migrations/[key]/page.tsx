@@ -7,11 +7,20 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
 import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
-import { EmergencyStop } from "./emergency-stop";
+import { getStops } from "@/lib/rollouts/summary";
+import { RelativeTime } from "@/components/ui/time";
+import { EmergencyStop, ResumeMigration } from "./emergency-stop";
 import { WavePanel } from "./wave-panel";
 import { WorkspaceTable } from "./workspace-table";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ key: string }> }) {
+  const session = await requireSession();
+  const { key } = await params;
+  const m = await asUser(session.claims, (tx) => tx<{ name: string }[]>`select name from public.migrations where key = ${key}`);
+  return { title: m[0]?.name ?? key };
+}
 
 const PAGE_SIZE = 100;
 
@@ -21,14 +30,18 @@ export default async function MigrationPage({ params, searchParams }: { params: 
   const data = await asUser(session.claims, async (tx) => {
     const migration = await getMigration(tx, key);
     if (!migration) return null;
-    const [workspaces, history] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id)]);
-    return { migration, workspaces, history };
+    const [workspaces, history, stops] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id), getStops(tx, [migration.id])]);
+    return { migration, workspaces, history, stop: stops.get(migration.id) ?? null };
   });
   if (!data) notFound();
-  const { migration, workspaces, history } = data;
+  const { migration, workspaces, stop } = data;
   const counts: Record<number, number> = {};
   for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
+  // The chart ends at now: its last point is the current state, not the end of a day.
+  const history = [...data.history.filter((d) => d.day !== new Date().toISOString().slice(0, 10)),
+    { day: "now", counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [`s${k}`, v])) }];
   const canOperate = roleAtLeast(session.role, "operator");
+  const isAdmin = roleAtLeast(session.role, "admin");
   const pages = Math.max(1, Math.ceil(workspaces.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number.parseInt((await searchParams).page ?? "1", 10) || 1));
   const shown = workspaces.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
@@ -45,12 +58,26 @@ export default async function MigrationPage({ params, searchParams }: { params: 
         </div>
         <div className="flex items-center gap-4">
           <LiveRefresh query={`migration=${encodeURIComponent(migration.key)}`} />
-          <EmergencyStop migration={migration.key} name={migration.name} canOperate={canOperate} />
+          <EmergencyStop migration={migration.key} name={migration.name} canOperate={canOperate} stopped={stop !== null} />
         </div>
       </div>
 
+      {stop ? (
+        <div role="region" aria-label="Migration stopped" data-testid="stop-banner" className="flex flex-wrap items-start justify-between gap-4 rounded-xl bg-rose-50 px-5 py-4 ring-1 ring-rose-200">
+          <div className="min-w-0 space-y-1 text-sm">
+            <p className="font-semibold text-rose-800">This migration is stopped.</p>
+            <p className="text-rose-900">
+              {stop.actorEmail ?? "The system"} ran an emergency stop <RelativeTime date={stop.at} />: {stop.workspaces} workspaces were sent to stage 0 and paused, and the migration&apos;s flags were switched off.
+            </p>
+            <p className="break-words text-rose-900"><span className="font-medium">Reason:</span> {stop.reason || "none given"}</p>
+            {!isAdmin ? <p className="text-rose-800">Only an admin can resume the migration.</p> : null}
+          </div>
+          <ResumeMigration migration={migration.key} name={migration.name} isAdmin={isAdmin} />
+        </div>
+      ) : null}
+
       <Card>
-        <CardHeader title="Rollout over time" description="Workspaces per stage at the end of each day, last 30 days." />
+        <CardHeader title="Rollout over time" description="Workspaces per stage at the end of each day over the last 30 days; the last point is now." />
         <CardBody>
           <StageAreaChart data={history} stages={migration.stages} />
         </CardBody>

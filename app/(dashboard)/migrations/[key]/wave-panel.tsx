@@ -22,6 +22,12 @@ export function WavePanel({ migration, stages, counts, canOperate }: { migration
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
   const next = stages.find((s) => s.position === fromStage + 1);
+  // The wave's population: workspaces at the stage or beyond; "N %" = that share should be past it.
+  const population = stages.filter((s) => s.position >= fromStage).reduce((n, s) => n + (counts[s.position] ?? 0), 0);
+  const past = stages.filter((s) => s.position > fromStage).reduce((n, s) => n + (counts[s.position] ?? 0), 0);
+  const pastShare = population > 0 ? (100 * past) / population : 0;
+  const wouldMove = (p: number) => Math.max(0, Math.ceil((population * p) / 100) - past);
+  const movesNobody = wouldMove(percent) === 0;
 
   function run(kind: "preview" | "apply") {
     setError(null);
@@ -62,16 +68,39 @@ export function WavePanel({ migration, stages, counts, canOperate }: { migration
         </div>
       </div>
       <div className="flex flex-wrap items-center gap-1.5">
-        {STEPS.map((p) => (
-          <button key={p} type="button" onClick={() => { setPercent(p); setPreview(null); }} className={`rounded-full px-2.5 py-0.5 text-xs ring-1 ${percent === p ? "bg-brand-600 text-white ring-brand-600" : "text-slate-600 ring-slate-300 hover:bg-slate-50"}`}>
-            {p} %
-          </button>
-        ))}
+        {STEPS.map((p) => {
+          const n = wouldMove(p);
+          return (
+            <button key={p} type="button" onClick={() => { setPercent(p); setPreview(null); }} aria-pressed={percent === p}
+              title={n === 0 ? `${p} % are already past stage ${fromStage}: this preset moves nobody` : `moves up to ${n}`}
+              className={`rounded-full px-2.5 py-0.5 text-xs ring-1 ${percent === p ? "bg-brand-600 text-white ring-brand-600" : n === 0 ? "text-slate-500 line-through ring-slate-200" : "text-slate-600 ring-slate-300 hover:bg-slate-50"}`}>
+              {p} %{n > 0 ? <span className="ml-1 opacity-80">(+{n})</span> : null}
+            </button>
+          );
+        })}
         <span className="ml-2 text-xs text-slate-500">Canaries first, then a fixed order: each wave only adds workspaces.</span>
       </div>
+      <div className="space-y-1" data-testid="wave-share">
+        <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm text-slate-700">
+          <span>
+            <strong>{past}</strong> of {population} workspaces at stage {fromStage} or later (<strong>{pastShare.toFixed(0)} %</strong>) are already past it.
+          </span>
+          {movesNobody ? (
+            <span className="text-sm font-medium text-amber-800" role="status" data-testid="wave-moves-nobody">
+              {percent} % moves nobody: {pastShare.toFixed(0)} % are already past stage {fromStage}. Pick a larger share.
+            </span>
+          ) : (
+            <span className="text-sm text-slate-600">{percent} % moves up to <strong>{wouldMove(percent)}</strong> (gates permitting).</span>
+          )}
+        </div>
+        <div className="h-2 w-full overflow-hidden rounded-full bg-slate-100" aria-hidden>
+          <div className="h-full bg-brand-500" style={{ width: `${pastShare}%` }} />
+        </div>
+      </div>
       <div className="flex gap-2">
-        <Button variant="secondary" onClick={() => run("preview")} disabled={pending}>Preview wave</Button>
-        <Button onClick={() => run("apply")} disabled={pending || !canOperate || !preview} title={!canOperate ? "Viewers cannot advance waves" : !preview ? "Preview first" : undefined}>
+        <Button variant="secondary" onClick={() => run("preview")} disabled={pending || movesNobody}>Preview wave</Button>
+        <Button onClick={() => run("apply")} disabled={pending || !canOperate || !preview || movesNobody || (preview?.moved.length ?? 0) === 0}
+          title={!canOperate ? "Viewers cannot advance waves" : movesNobody ? "This share is already past the stage" : !preview ? "Preview first" : preview.moved.length === 0 ? "The preview moves nobody" : undefined}>
           {pending ? "Working…" : `Apply: advance to ${next?.name ?? "next stage"}`}
         </Button>
       </div>

@@ -78,7 +78,7 @@ export function WorkspaceTable({ migration, rows, offset = 0, stageNames, canOpe
           {rows.map((w, i) => (
             <tr key={w.workspaceId} data-testid="migration-workspace" className={selected.has(w.workspaceId) ? "bg-brand-50/40" : undefined}>
               <Td><input type="checkbox" aria-label={`Select ${w.name}`} checked={selected.has(w.workspaceId)} onChange={() => { toggle(w.workspaceId); setResult(null); }} /></Td>
-              <Td className="font-mono text-xs text-slate-400">{offset + i + 1}</Td>
+              <Td className="font-mono text-xs text-slate-500">{offset + i + 1}</Td>
               <Td>
                 <Link href={`/workspaces/${w.slug}?m=${migration}`} className="font-medium text-slate-900 hover:text-brand-700">{w.name}</Link>
                 {w.isCanary ? <Badge tone="violet" className="ml-2">canary</Badge> : null}

@@ -7,6 +7,7 @@ import { asUser } from "@/lib/db";
 import { RuleEditor, type RuleFormValue } from "./rule-editor";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Guardrails" };
 
 const CMP: Record<string, string> = { ratio: "new / old", difference: "new − old", absolute: "new" };
 const ACTION: Record<string, string> = { alert: "alert", hold: "hold (pause)", rollback_previous: "roll back one stage", rollback_zero: "roll back to 0", disable_flags: "disable flags" };

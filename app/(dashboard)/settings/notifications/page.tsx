@@ -9,6 +9,7 @@ import { asUser } from "@/lib/db";
 import { ChannelRowActions, NewChannelForm } from "./channel-forms";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Notifications" };
 
 interface Channel { id: string; name: string; kind: string; url: string; events: string[]; enabled: boolean; signed: boolean }
 interface Delivery { id: string; event: string; status: "pending" | "delivered" | "failed"; attempts: number; lastError: string | null; lastStatus: number | null; createdAt: string; deliveredAt: string | null; channel: string }

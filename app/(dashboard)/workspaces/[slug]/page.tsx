@@ -20,6 +20,14 @@ import { RolloutControls } from "./rollout-controls";
 
 export const dynamic = "force-dynamic";
 
+// "Globex Corporation · Rollout Console": the workspace's name, as members see it.
+export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
+  const session = await requireSession();
+  const { slug } = await params;
+  const w = await asUser(session.claims, (tx) => getWorkspace(tx, slug));
+  return { title: w?.name ?? slug };
+}
+
 export default async function WorkspacePage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ m?: string; alert?: string }> }) {
   const session = await requireSession();
   const { slug } = await params;
@@ -71,7 +79,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                   r.migrationId === selected!.migrationId ? "border-brand-600 text-brand-700" : "border-transparent text-slate-500 hover:text-slate-800",
                 )}
               >
-                {r.migrationName} <span className="ml-1 font-mono text-xs text-slate-400">{r.stage}/{r.stages.length - 1}</span>
+                {r.migrationName} <span className="ml-1 font-mono text-xs text-slate-500">{r.stage}/{r.stages.length - 1}</span>
               </Link>
             ))}
           </div>
@@ -94,7 +102,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                 <Card className="lg:col-span-2">
                   <CardHeader title="Next stage gate" description="Re-evaluated live from the telemetry rollups." />
                   <CardBody className="space-y-5">
-                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} version={selected.version} />
+                    <LiveGate workspace={workspace.slug} migration={selected.migrationKey} version={selected.version} canOverride={roleAtLeast(session.role, "admin")} />
                     <RolloutControls
                       workspace={workspace.slug}
                       migration={selected.migrationKey}
@@ -109,7 +117,7 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
                 </Card>
                 <Card className="lg:col-span-3">
                   <CardHeader title="History" description="Every transition, who made it and why. Append-only." />
-                  <CardBody className="max-h-[520px] overflow-y-auto">
+                  <CardBody className="max-h-[520px] overflow-y-auto" focusable label="Transition history">
                     <TransitionTimeline transitions={transitions} stages={selected.stages} />
                   </CardBody>
                 </Card>

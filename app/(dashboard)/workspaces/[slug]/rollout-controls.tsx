@@ -8,6 +8,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { Label, Select, Textarea } from "@/components/ui/input";
 import type { GateReport, StageRow } from "@/lib/rollouts/types";
 import { advanceWorkspace, rollbackWorkspace, setWorkspacePaused } from "./actions";
+import { useGate } from "./use-gate";
 
 interface Props {
   workspace: string;
@@ -36,6 +37,9 @@ export function RolloutControls(p: Props) {
   const next = p.stages.find((s) => s.position === p.stage + 1);
   const paused = p.status === "paused";
   const disabledWhy = p.canOperate ? undefined : "Viewers can watch but not change rollouts";
+  // The Advance button shows the live gate: solid when it passes, outlined when it fails.
+  const gate = useGate(p.workspace, p.migration, p.version).data?.report ?? null;
+  const gateState = p.stage >= last ? "last" : gate === null ? "unknown" : gate.passed ? "passes" : "fails";
 
   function open(m: Mode) {
     setMode(m);
@@ -74,8 +78,16 @@ export function RolloutControls(p: Props) {
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap gap-2">
-        <Button onClick={() => open("advance")} disabled={!p.canOperate || p.stage >= last || paused} title={disabledWhy ?? (paused ? "Resume the workspace first" : undefined)}>
+        <Button
+          onClick={() => open("advance")}
+          variant={gateState === "fails" ? "secondary" : "primary"}
+          data-gate={gateState}
+          disabled={!p.canOperate || p.stage >= last || paused}
+          title={disabledWhy ?? (paused ? "Resume the workspace first" : gateState === "fails" ? (p.canOverride ? "The gate fails: you can override it" : "The gate fails: an admin can override it") : undefined)}
+        >
           {p.stage >= last ? "At last stage" : `Advance to ${next?.name ?? "next stage"}`}
+          {gateState === "fails" ? <span className="ml-1 rounded bg-rose-100 px-1.5 text-xs font-semibold text-rose-700">gate fails</span> : null}
+          {gateState === "passes" ? <span className="ml-1 rounded bg-white/20 px-1.5 text-xs font-semibold">gate passes</span> : null}
         </Button>
         <Button variant="secondary" onClick={() => open("rollback")} disabled={!p.canOperate || p.stage === 0} title={disabledWhy}>
           Roll back…
@@ -120,6 +132,9 @@ export function RolloutControls(p: Props) {
             <div className="rounded-lg bg-rose-50/60 px-3 py-1 ring-1 ring-rose-200">
               <GateChecklist report={failed} />
             </div>
+          ) : null}
+          {mode === "advance" && failed && !p.canOverride ? (
+            <p className="text-sm text-slate-600" data-testid="override-hint">Only an admin can override a failed gate; ask one with your reason, or wait for the checks above.</p>
           ) : null}
           {mode === "advance" && failed && p.canOverride ? (
             <label className="flex items-start gap-2 text-sm text-slate-700">
