@@ -7,11 +7,11 @@ import type { TransitionKind } from "./types";
 //
 // "Ready" and "blocked" judge the next stage's gate for every active workspace.
 // Calling the gate function per workspace (≈10 ms each) would cost 100 s at
-// 10 000 workspaces, so readiness is computed set-based in ONE query from the
-// hourly rollups (n and sums add up; the p95 histogram is merged only for the
-// workspaces that pass every cheaper check), and the result is kept per process
-// until the rollout state changes or READINESS_TTL_MS passes. The workspace page
-// still shows the exact gate; the two agree except at the edges of an hour.
+// 10 000 workspaces, so the counted checks (soak, samples, feedback, alerts) are
+// computed set-based in ONE query from the hourly rollups, and only the
+// workspaces that pass all of them are judged by the gate function itself (its
+// sequential error-rate and p95 tests); the result is kept per process until the
+// rollout state changes or READINESS_TTL_MS passes.
 
 export const GATE_CHECK_LABELS: Record<string, string> = {
   soak_time: "soak time",
@@ -59,6 +59,29 @@ export async function getReadiness(tx: Tx): Promise<Readiness> {
   const value = await computeReadiness(tx);
   g.__readiness = { fingerprint: fp, at: Date.now(), value };
   return value;
+}
+
+// Checks the set-based query decides exactly (counts and times); the statistical
+// checks (error rate, p95 ratio, custom checks) are sequential tests in the gate.
+const COUNTED = new Set(["soak_time", "min_samples", "negative_feedback", "open_critical_alerts"]);
+
+/**
+ * A workspace that passes every counted check is judged by the gate itself
+ * (public.evaluate_gate), so "ready" means exactly what an advance would find.
+ * Workspaces already blocked by a counted check keep that reason without the cost
+ * of the statistical tests.
+ */
+async function judgeExactly(tx: Tx, rows: ReadinessRow[]): Promise<ReadinessRow[]> {
+  const open = rows.filter((r) => r.failing.every((c) => !COUNTED.has(c)));
+  if (open.length === 0) return rows;
+  const judged = await tx<{ w: string; m: string; failing: string[] }[]>`
+    select x.w, x.m,
+           coalesce((select array_agg(e.c ->> 'check' order by e.o)
+                       from jsonb_array_elements(public.evaluate_gate(x.w, x.m) -> 'checks') with ordinality as e(c, o)
+                      where e.c ->> 'status' <> 'pass'), '{}') as failing
+      from unnest(${open.map((r) => r.workspaceId)}::uuid[], ${open.map((r) => r.migrationId)}::uuid[]) as x(w, m)`;
+  const exact = new Map(judged.map((j) => [`${j.w}:${j.m}`, j.failing]));
+  return rows.map((r) => ({ ...r, failing: exact.get(`${r.workspaceId}:${r.migrationId}`) ?? r.failing }));
 }
 
 export async function computeReadiness(tx: Tx): Promise<Readiness> {
@@ -116,7 +139,7 @@ export async function computeReadiness(tx: Tx): Promise<Readiness> {
           and x.metric = 'latency_ms' and x.bucket >= date_trunc('hour', j.win_from)), false)
       then array['p95_ratio'] else j.failing end as failing
     from judged j`;
-  return { rows, computedAt: new Date().toISOString() };
+  return { rows: await judgeExactly(tx, rows), computedAt: new Date().toISOString() };
 }
 
 export interface StageCount {
