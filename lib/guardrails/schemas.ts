@@ -4,7 +4,10 @@ import { metricName, migrationKey } from "@/lib/validation/identifiers";
 // Input shapes for guardrail rules and notification channels (server actions).
 export const STATISTICS = ["p50_latency", "p95_latency", "p99_latency", "error_rate", "success_rate", "metric_mean", "complaint_count"] as const;
 export const ACTIONS = ["alert", "rollback_previous", "rollback_zero", "disable_flags"] as const;
-export const EVENTS = ["stage_changed", "wave_applied", "emergency_stop", "alert_opened", "alert_resolved", "auto_rollback"] as const;
+export const EVENTS = [
+  "stage_changed", "wave_applied", "emergency_stop", "alert_opened", "alert_resolved", "auto_rollback",
+  "plan_step_started", "plan_step_finished", "plan_halted", "plan_approval_needed",
+] as const;
 
 export const RuleInput = z
   .object({

@@ -38,6 +38,17 @@ export function summary(p: DeliveryPayload, baseUrl?: string): string {
       return `${p.severity === "critical" ? ":red_circle:" : ":large_yellow_circle:"} ${p.severity === "critical" ? "Critical alert" : "Warning"} on ${ws} in ${mig}: ${p.rule} — ${p.message}.${link}`;
     case "alert_resolved":
       return `:white_check_mark: Alert resolved on ${ws} in ${mig}${p.rule ? ` (${p.rule})` : ""}.${link}`;
+    case "plan_step_started":
+    case "plan_step_finished":
+    case "plan_halted":
+    case "plan_approval_needed": {
+      const plan = p.plan as { name?: string; step?: number; steps?: number } | undefined;
+      const step = `step ${plan?.step ?? "?"}${plan?.steps ? ` of ${plan.steps}` : ""}`;
+      const name = `plan "${plan?.name ?? ""}" of ${mig}`;
+      if (p.event === "plan_halted") return `:octagonal_sign: The ${name} halted at ${step} — ${p.reason ?? ""}${link}`;
+      if (p.event === "plan_approval_needed") return `:raised_hand: The ${name} awaits ${p.approvals_required ?? 1} approval(s) for ${step}: approve or reject on the migration page.${link}`;
+      return `The ${name}: ${step} ${p.event === "plan_step_started" ? "started" : "finished"} (stage ${p.target_stage ?? "?"}).${link}`;
+    }
     default:
       return `${p.event}: ${JSON.stringify(p).slice(0, 500)}`;
   }

@@ -3,6 +3,7 @@
 -- Tables only; functions, grants and policies live in supabase/schemas/plans/ and
 -- supabase/schemas/access/.
 set lock_timeout = '5s';
+set statement_timeout = '60s';
 
 create table if not exists public.rollout_plans (
   id uuid primary key default gen_random_uuid(),
@@ -86,9 +87,9 @@ create table if not exists public.plan_events (
 create index if not exists plan_events_plan_idx on public.plan_events (plan_id, id);
 alter table public.plan_events enable row level security;
 
--- Notification channels may subscribe to the plan events.
+-- Notification channels may subscribe to the plan events. Widening a check keeps every
+-- row valid; validated by the next migration, outside this one's lock.
 alter table public.notification_channels drop constraint if exists notification_channels_events_check;
 alter table public.notification_channels add constraint notification_channels_events_check
   check (events <@ array['stage_changed', 'wave_applied', 'emergency_stop', 'alert_opened', 'alert_resolved',
     'auto_rollback', 'plan_step_started', 'plan_step_finished', 'plan_halted', 'plan_approval_needed']) not valid;
-alter table public.notification_channels validate constraint notification_channels_events_check;
