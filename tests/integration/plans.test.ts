@@ -1,6 +1,8 @@
 // Rollout plans: the engine (public.run_plan_tick) with a clock the test controls
 // (the transaction-local setting rollout.clock_offset read by app_private.now()).
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as getPlan } from "../../app/api/v1/migrations/[key]/plan/route";
 import {
   asAnon, asUser, closeDb, createMigration, createUser, db, enroll, type StageSpec, type TestUser,
 } from "../helpers/db";
@@ -367,5 +369,50 @@ describe("who may do what", () => {
     const steps = await db()`select cohort_kind, cohort_percent::float as pct, target_stage from public.rollout_plan_steps where plan_id = ${id} order by position`;
     expect(steps.map((s) => s.pct ?? s.cohort_kind)).toEqual(["canaries", 1, 10, 25, 50, 100]);
     await expect(createPlan(admin, mig, [{ target_stage: 1, cohort_kind: "canaries" }])).rejects.toThrow(/already has a plan/);
+  });
+});
+
+describe("GET /api/v1/migrations/{key}/plan and the page's reader", () => {
+  async function token(opts: { scopes?: string[]; workspaces?: string[] | null; revoked?: boolean } = {}) {
+    const raw = `rc_${randomBytes(24).toString("hex")}`;
+    const hash = createHash("sha256").update(raw).digest("hex");
+    await db()`insert into public.ingest_tokens (name, token_hash, prefix, workspace_ids, scopes, revoked_at)
+      values ('plan api test', ${hash}, ${raw.slice(0, 8)}, ${opts.workspaces ?? null}, ${opts.scopes ?? ["state:read"]}, ${opts.revoked ? new Date() : null})`;
+    return raw;
+  }
+  const call = (key: string, auth?: string) =>
+    getPlan(new Request(`http://127.0.0.1/api/v1/migrations/${key}/plan`, { headers: auth ? { authorization: auth } : {} }), { params: Promise.resolve({ key }) });
+
+  it("answers a state:read token with the plan's steps and what the current step waits for; refuses the rest", async () => {
+    const { mig, ids } = await population(3, 0, [{}, {}]);
+    const [{ key }] = await db()`select key from public.migrations where id = ${mig}`;
+    const plan = await createPlan(admin, mig, [{ target_stage: 1, cohort_kind: "percent", cohort_percent: 100, approvals_required: 1 }]);
+    await startPlan(plan);
+    await tick(plan, 1);
+    const good = await token();
+    const res = await call(key, `Bearer ${good}`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ migration: key, plan: { id: plan, state: "running", current_step: 0, waiting_for: ["Awaiting 1 approval(s)."] } });
+    expect(body.plan.steps).toMatchObject([{ status: "current", approvals_required: 1, approvals: 0 }]);
+    expect(body.plan.events).toBeUndefined();
+
+    expect((await call(key)).status).toBe(401);
+    expect((await call(key, "Bearer nonsense")).status).toBe(401);
+    expect((await call(key, `Bearer ${await token({ revoked: true })}`)).status).toBe(401);
+    const noScope = await call(key, `Bearer ${await token({ scopes: ["metrics:write"] })}`);
+    expect(noScope.status).toBe(403);
+    expect((await noScope.json()).error.message).toMatch(/state:read/);
+    expect((await call(key, `Bearer ${await token({ workspaces: [ids[0]] })}`)).status).toBe(403);
+    expect((await call("no-such-migration", `Bearer ${good}`)).status).toBe(404);
+    const other = await population(1, 0, [{}, {}]);
+    const [{ key: otherKey }] = await db()`select key from public.migrations where id = ${other.mig}`;
+    expect((await call(otherKey, `Bearer ${good}`)).status).toBe(404);
+
+    // Members read it with the timeline; strangers and anonymous callers do not.
+    const seen = await asUser(viewer, async (tx) => (await tx`select public.rollout_plan_status(${mig}) as r`)[0].r);
+    expect(seen.events.map((e: { kind: string }) => e.kind)).toContain("approval_needed");
+    await expect(asUser(stranger, (tx) => tx`select public.rollout_plan_status(${mig})`)).rejects.toThrow(/needs the viewer role/);
+    await expect(asAnon((tx) => tx`select public.rollout_plan_status(${mig})`)).rejects.toThrow(/permission denied/);
   });
 });

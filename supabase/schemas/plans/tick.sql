@@ -46,6 +46,33 @@ $$;
 
 revoke all on function app_private.halt_plan(public.rollout_plans, text, jsonb) from public, anon, authenticated, service_role;
 
+-- Why a plan's step may not move at plan time t (null when it may): earliest start,
+-- a freeze, outside the windows, or approvals still missing.
+create or replace function app_private.plan_wait_reason(p public.rollout_plans, s public.rollout_plan_steps, t timestamptz)
+returns text
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  frz jsonb := app_private.plan_freeze_at(p.freezes, t);
+  approvals int := app_private.plan_step_approvals(p.id, s.position);
+begin
+  if p.earliest_start is not null and t < p.earliest_start then
+    return format('Waits for the earliest start, %s.', to_char(p.earliest_start at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone);
+  elsif frz is not null then
+    return format('Frozen until %s: %s', to_char((frz ->> 'to')::timestamptz at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone,
+      coalesce(frz ->> 'reason', ''));
+  elsif not app_private.plan_in_window(p.windows, p.time_zone, t) then
+    return format('Outside the allowed windows; the next window opens %s.',
+      coalesce(to_char(app_private.plan_next_window(p.windows, p.time_zone, t) at time zone p.time_zone, 'Dy HH24:MI') || ' ' || p.time_zone, 'never'));
+  elsif approvals < s.approvals_required then
+    return format('Awaiting %s approval(s).', s.approvals_required - approvals);
+  end if;
+  return null;
+end
+$$;
+
+revoke all on function app_private.plan_wait_reason(public.rollout_plans, public.rollout_plan_steps, timestamptz) from public, anon, authenticated, service_role;
+
 -- Carries out one locked plan. Returns {plan, state, step, moved, waiting?}.
 create or replace function app_private.tick_plan(p public.rollout_plans)
 returns jsonb
@@ -60,10 +87,7 @@ declare
   cohort uuid[];
   bad record;
   pending int;
-  approvals int;
   waiting text;
-  frz jsonb;
-  next_open timestamptz;
   item record;
   r public.workspace_rollouts;
   result jsonb;
@@ -155,21 +179,7 @@ begin
     end if;
 
     -- 3. Time rules and approvals.
-    waiting := null;
-    frz := app_private.plan_freeze_at(p.freezes, t);
-    approvals := app_private.plan_step_approvals(p.id, s.position);
-    if p.earliest_start is not null and t < p.earliest_start then
-      waiting := format('Waits for the earliest start, %s.', to_char(p.earliest_start at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone);
-    elsif frz is not null then
-      waiting := format('Frozen until %s: %s', to_char((frz ->> 'to')::timestamptz at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone,
-        coalesce(frz ->> 'reason', ''));
-    elsif not app_private.plan_in_window(p.windows, p.time_zone, t) then
-      next_open := app_private.plan_next_window(p.windows, p.time_zone, t);
-      waiting := format('Outside the allowed windows; the next window opens %s.',
-        coalesce(to_char(next_open at time zone p.time_zone, 'Dy HH24:MI') || ' ' || p.time_zone, 'never'));
-    elsif approvals < s.approvals_required then
-      waiting := format('Awaiting %s approval(s).', s.approvals_required - approvals);
-    end if;
+    waiting := app_private.plan_wait_reason(p, s, t);
     if waiting is not null then
       perform app_private.plan_event(p.id, s.position, 'waiting', waiting, '{}'::jsonb, true);
       return jsonb_build_object('plan', p.id, 'state', p.state, 'step', s.position, 'moved', total_moved, 'waiting', waiting);
