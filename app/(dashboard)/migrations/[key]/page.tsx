@@ -6,8 +6,10 @@ import { StageAreaChart } from "@/components/rollout/stage-area-chart";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
+import { planStatus } from "@/lib/plans/queries";
 import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
 import { EmergencyStop } from "./emergency-stop";
+import { PlanPanel } from "./plan-panel";
 import { WavePanel } from "./wave-panel";
 import { WorkspaceTable } from "./workspace-table";
 
@@ -21,11 +23,11 @@ export default async function MigrationPage({ params, searchParams }: { params: 
   const data = await asUser(session.claims, async (tx) => {
     const migration = await getMigration(tx, key);
     if (!migration) return null;
-    const [workspaces, history] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id)]);
-    return { migration, workspaces, history };
+    const [workspaces, history, plan] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id), planStatus(tx, migration.id)]);
+    return { migration, workspaces, history, plan };
   });
   if (!data) notFound();
-  const { migration, workspaces, history } = data;
+  const { migration, workspaces, history, plan } = data;
   const counts: Record<number, number> = {};
   for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
   const canOperate = roleAtLeast(session.role, "operator");
@@ -48,6 +50,13 @@ export default async function MigrationPage({ params, searchParams }: { params: 
           <EmergencyStop migration={migration.key} name={migration.name} canOperate={canOperate} />
         </div>
       </div>
+
+      <Card>
+        <CardHeader title="Rollout plan" description="Steps the console carries out by itself, on each workspace's gate, within the plan's windows and approvals." />
+        <CardBody>
+          <PlanPanel migration={migration.key} plan={plan} stageNames={migration.stages.map((st) => st.name)} role={session.role ?? "viewer"} />
+        </CardBody>
+      </Card>
 
       <Card>
         <CardHeader title="Rollout over time" description="Workspaces per stage at the end of each day, last 30 days." />
