@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getPlan } from "../../app/api/v1/migrations/[key]/plan/route";
+import { startWorker } from "../../lib/jobs/runner";
 import {
   asAnon, asUser, closeDb, createMigration, createUser, db, enroll, type StageSpec, type TestUser,
 } from "../helpers/db";
@@ -414,5 +415,21 @@ describe("GET /api/v1/migrations/{key}/plan and the page's reader", () => {
     expect(seen.events.map((e: { kind: string }) => e.kind)).toContain("approval_needed");
     await expect(asUser(stranger, (tx) => tx`select public.rollout_plan_status(${mig})`)).rejects.toThrow(/needs the viewer role/);
     await expect(asAnon((tx) => tx`select public.rollout_plan_status(${mig})`)).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe("the worker", () => {
+  it("ticks a plan right after an approval, with no one calling the tick", async () => {
+    const { mig } = await population(3, 0, [{}, {}]);
+    const plan = await createPlan(admin, mig, [{ target_stage: 1, cohort_kind: "percent", cohort_percent: 100, max_concurrent: 10, approvals_required: 1 }]);
+    await startPlan(plan);
+    await tick(plan, 0);
+    const worker = await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 1 });
+    try {
+      await asUser(operator, (tx) => tx`select public.decide_rollout_plan_step(${plan}, 0, 'approve', 'go')`);
+      await expect.poll(async () => (await stages(mig)).filter((r) => r.stage === 1).length, { timeout: 20_000, interval: 200 }).toBe(3);
+    } finally {
+      await worker.stop();
+    }
   });
 });
