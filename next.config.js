@@ -1,5 +1,5 @@
 // @ts-check
-import { securityHeaders } from "./lib/security-headers.js";
+import { securityHeaders, STATIC_CSP } from "./lib/security-headers.js";
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -14,7 +14,12 @@ const nextConfig = {
     },
   },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders(process.env.NODE_ENV !== "production") }];
+    // Pages and APIs get their CSP (with a per-request nonce) from proxy.ts; static
+    // files, which the proxy skips, get one that allows no script at all.
+    return [
+      { source: "/:path*", headers: securityHeaders() },
+      { source: "/_next/static/:path*", headers: [{ key: "Content-Security-Policy", value: STATIC_CSP }] },
+    ];
   },
 };
 

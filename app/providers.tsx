@@ -2,6 +2,11 @@
 
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
+import { z } from "zod";
+
+// The CSP allows no eval: zod's compiled fast path probes `new Function("")`, which
+// the browser reports as a violation. In the browser zod runs without it.
+z.config({ jitless: true });
 
 export function Providers({ children }: { children: ReactNode }) {
   // One client per browser tab, created on first render (not shared between requests).

@@ -51,13 +51,55 @@ test.describe("sign-in", () => {
     await expect(page.getByTestId("overview-row")).toContainText("Globex Corporation");
   });
 
-  test("sign-out ends the session", async ({ page }) => {
+  test("sign-out ends the session on the server: the old cookie, replayed, is refused", async ({ page, browser }) => {
     await loginAs(page, "operator");
-    await page.getByRole("button", { name: "Sign out" }).click();
+    const cookie = (await page.context().cookies()).find((c) => c.name === "rc_session")!;
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL(/\/login/);
     await page.goto("/");
     await expect(page).toHaveURL(/\/login/);
+    // Someone who kept a copy of the cookie gets nothing with it.
+    const other = await browser.newContext();
+    await other.addCookies([{ ...cookie }]);
+    const replay = await other.newPage();
+    await replay.goto("/audit");
+    await expect(replay).toHaveURL(/\/login/);
+    await other.close();
   });
+
+  test("sign out everywhere ends the user's other sessions", async ({ page, browser }) => {
+    const second = await browser.newContext();
+    const other = await second.newPage();
+    await loginAs(other, "viewer");
+    await loginAs(page, "viewer");
+    await shot(page, "header-sign-out-1440");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "header-sign-out-390");
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await other.goto("/flags");
+    await expect(other).toHaveURL(/\/login/);
+    await second.close();
+  });
+
+  // Class: open redirect. `next` is resolved against our own origin; anything that
+  // would leave it (tabs and newlines dropped by browsers, backslashes, encoded
+  // slashes, schemes, non-ASCII) lands on the overview, and sign-in never answers 500.
+  for (const next of ["/\t/evil.example/path", "//evil.example", "/\\evil.example", "https://evil.example/", "/%0d%0aSet-Cookie:x=1", "/\r\n/evil.example", "/é/evil", "javascript:alert(1)", "/%09/evil.example", "/.//evil.example"]) {
+    test(`sign-in with next=${JSON.stringify(next)} stays on this origin`, async ({ page, baseURL }) => {
+      await page.goto(`/login?next=${encodeURIComponent(next)}`);
+      await page.getByLabel("Email").fill(USERS.viewer);
+      await page.getByLabel("Password").fill(DEMO_PASSWORD);
+      const answer = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      expect((await answer).status()).toBeLessThan(500);
+      // Signed in and sent on: to the overview, or (for a percent-encoded value, which
+      // stays a harmless path segment) to that path on this origin.
+      await expect(page).not.toHaveURL(/\/login/);
+      expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+      if (!next.includes("%")) await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    });
+  }
 });
 
 test.describe("overview filters", () => {

@@ -42,7 +42,17 @@ say(`migrations: ${m.applied.length} applied, ${m.skipped} already applied`);
   await sql.end();
 }
 
-const env = { ...process.env, DATABASE_URL: db.url, AUTH_SECRET: authSecret(), PORT: String(port) };
+// Local development may post notifications to a webhook on this machine.
+// The web server sees client-sent X-Forwarded-* replaced by the socket's truth unless
+// TRUST_PROXY says a proxy runs in front (lib/security/forwarded-headers.mjs).
+const env = {
+  NOTIFY_ALLOWED_HOSTS: "127.0.0.1,localhost",
+  ...process.env,
+  DATABASE_URL: db.url,
+  AUTH_SECRET: authSecret(),
+  PORT: String(port),
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim(),
+};
 const children: ChildProcess[] = [];
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 

@@ -43,7 +43,11 @@ const env = {
   E2E_DATABASE_URL: url,
   BASE_URL: `http://127.0.0.1:${port}`,
   GUARDRAIL_SWEEP_SECONDS: process.env.GUARDRAIL_SWEEP_SECONDS ?? "5",
+  // Test webhooks listen on 127.0.0.1; every other private address stays refused.
+  NOTIFY_ALLOWED_HOSTS: process.env.NOTIFY_ALLOWED_HOSTS ?? "127.0.0.1",
 };
+// The web server sees client-sent X-Forwarded-* replaced by the socket's truth (no trusted proxy here).
+const webEnv = { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim() };
 
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
@@ -59,7 +63,7 @@ if (!(process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, process.e
 }
 
 const children: ChildProcess[] = [];
-children.push(spawn(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }));
+children.push(spawn(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env: webEnv, stdio: ["ignore", "ignore", "inherit"] }));
 children.push(spawn(bin("tsx"), ["scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }));
 
 let up = false;

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Logo } from "@/components/logo";
-import { signOut } from "@/app/(auth)/login/actions";
+import { signOut, signOutEverywhere } from "@/app/(auth)/login/actions";
 import { Badge } from "@/components/ui/badge";
 import { NavLinks } from "@/components/nav-links";
 import { requireSession } from "@/lib/auth/session";
@@ -22,6 +22,11 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <Badge tone={session.role === "admin" ? "violet" : session.role === "operator" ? "blue" : "neutral"}>
             {session.role ?? "no access"}
           </Badge>
+          <form action={signOutEverywhere}>
+            <button type="submit" title="End your sessions on every device" className="rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900">
+              Sign out everywhere
+            </button>
+          </form>
           <form action={signOut}>
             <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900">
               Sign out

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { StageLabel, StatusBadge } from "@/components/rollout/stage-badge";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -14,7 +15,7 @@ import { listMigrationColumns, listOverview } from "@/lib/rollouts/overview";
 export const dynamic = "force-dynamic";
 
 const Params = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
+  q: text().trim().max(100).optional().catch(undefined),
   // "<migration key>" or "<migration key>:<stage>"
   at: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}(:\d{1,2})?$/).optional().catch(undefined),
   status: z.enum(["active", "paused", "rolled_back"]).optional().catch(undefined),

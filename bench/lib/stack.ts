@@ -56,8 +56,9 @@ export async function startApp(dbUrl: string, opts: { port?: number; worker?: bo
   if (!existsSync(path.join(ROOT, dist, "BUILD_ID"))) throw new Error(`No production build in ${dist}: run \`npm run build\` first`);
   const port = opts.port ?? Number(process.env.BENCH_PORT ?? 3601);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, NEXT_DIST_DIR: dist, DATABASE_URL: dbUrl, AUTH_SECRET: randomBytes(32).toString("hex"), NODE_ENV: "production" as const, LOG_LEVEL: "warn", ...opts.env };
-  const children: ChildProcess[] = [spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] })];
+  const env = { ...process.env, NEXT_DIST_DIR: dist, DATABASE_URL: dbUrl, AUTH_SECRET: randomBytes(32).toString("hex"), NODE_ENV: "production" as const, LOG_LEVEL: "warn", NOTIFY_ALLOWED_HOSTS: "127.0.0.1", ...opts.env };
+  const webEnv = { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim() };
+  const children: ChildProcess[] = [spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(port)], { cwd: ROOT, env: webEnv, stdio: ["ignore", "ignore", "inherit"] })];
   if (opts.worker) children.push(spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }));
   const stop = async () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");

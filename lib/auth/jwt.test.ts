@@ -40,5 +40,7 @@ describe("sign-in backoff", () => {
     expect(backoffSeconds(FREE_ATTEMPTS + 1)).toBe(4);
     expect(backoffSeconds(FREE_ATTEMPTS + 3)).toBe(16);
     expect(backoffSeconds(100)).toBe(300);
+    expect(backoffSeconds(19, 20)).toBe(0);
+    expect(backoffSeconds(20, 20)).toBe(2);
   });
 });

@@ -4,8 +4,9 @@ import { jwtVerify, SignJWT } from "jose";
 import type { Claims } from "@/lib/db/types";
 import { authSecret, SESSION_TTL_SECONDS } from "./config";
 
-export async function signSession(user: { id: string; email: string }): Promise<string> {
-  return new SignJWT({ email: user.email, role: "authenticated", session_id: crypto.randomUUID() })
+/** A signed session token; `sessionId` names its row in app_private.sessions (lib/auth/sessions.ts). */
+export async function signSession(user: { id: string; email: string }, sessionId: string = crypto.randomUUID()): Promise<string> {
+  return new SignJWT({ email: user.email, role: "authenticated", session_id: sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(user.id)
     .setAudience("authenticated")

@@ -29,15 +29,26 @@ async function readClaims(): Promise<Claims | null> {
   return verifySession(store.get(SESSION_COOKIE)?.value);
 }
 
-/** The signed-in user for this request, or null. Cached per request. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The signed-in user for this request, or null. Cached per request. A valid
+ * signature is not enough: the session must still be open on the server (not
+ * signed out, not ended by "sign out everywhere", a role change or removal from
+ * members). One query answers both that and the member role.
+ */
 export const getSession = cache(async (): Promise<Session | null> => {
   const claims = await readClaims();
   if (!claims) return null;
-  const role = await asUser(claims, async (tx) => {
-    const [row] = await tx<{ role: MemberRole | null }[]>`select app_private.current_member_role() as role`;
-    return row?.role ?? null;
+  // Local mode: the token's session row decides (a token without one is void).
+  // Supabase mode: Supabase ends its own sessions; the per-user floor covers the rest.
+  const sessionId = authMode() === "local" ? (claims.session_id && UUID.test(claims.session_id) ? claims.session_id : "00000000-0000-0000-0000-000000000000") : null;
+  const state = await asUser(claims, async (tx) => {
+    const [row] = await tx<{ valid: boolean; role: MemberRole | null }[]>`select valid, role from public.session_role(${sessionId}::uuid, ${claims.iat ?? null}::bigint)`;
+    return row;
   });
-  return { claims, userId: claims.sub, email: claims.email, role };
+  if (!state?.valid) return null;
+  return { claims, userId: claims.sub, email: claims.email, role: state.role ?? null };
 });
 
 /** For pages: the session, or a redirect to sign-in. */

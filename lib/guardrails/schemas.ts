@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { metricName, migrationKey } from "@/lib/validation/identifiers";
+import { NUL_MESSAGE, text } from "@/lib/validation/text";
 
 // Input shapes for guardrail rules and notification channels (server actions).
 export const STATISTICS = ["p50_latency", "p95_latency", "p99_latency", "error_rate", "success_rate", "metric_mean", "complaint_count"] as const;
@@ -11,8 +12,8 @@ export const EVENTS = [
 
 export const RuleInput = z
   .object({
-    name: z.string().trim().min(1, "name the rule").max(120),
-    description: z.string().trim().max(1000).default(""),
+    name: text().trim().min(1, "name the rule").max(120),
+    description: text().trim().max(1000).default(""),
     migrationKey: migrationKey.nullable().default(null),
     statistic: z.enum(STATISTICS),
     metric: metricName.nullable().default(null),
@@ -30,8 +31,8 @@ export const RuleInput = z
   .refine((r) => r.statistic !== "complaint_count" || r.comparison === "absolute", { message: "complaint counts compare against an absolute number", path: ["comparison"] });
 
 export const ChannelInput = z.object({
-  name: z.string().trim().min(1, "name the channel").max(100),
+  name: text().trim().min(1, "name the channel").max(100),
   kind: z.enum(["webhook", "slack"]),
-  url: z.url("a full http(s) URL").max(2000).refine((u) => /^https?:\/\//.test(u), "http or https only"),
+  url: z.url("a full http(s) URL").max(2000).refine((u) => /^https?:\/\//.test(u), "http or https only").refine((u) => !u.includes("\u0000"), NUL_MESSAGE),
   events: z.array(z.enum(EVENTS)).min(1, "pick at least one event"),
 });

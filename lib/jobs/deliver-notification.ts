@@ -4,6 +4,7 @@
 import { createHmac } from "node:crypto";
 import type { PoolClient } from "pg";
 import type { Task } from "graphile-worker";
+import { DestinationRefused, postGuarded } from "../security/outbound";
 import { summary, type DeliveryPayload } from "./notify-format";
 
 const TIMEOUT_MS = Number(process.env.NOTIFY_TIMEOUT_MS ?? 10_000);
@@ -65,14 +66,15 @@ export const deliverNotification: Task = async (raw, helpers) => {
   };
   if (row.row.kind === "webhook" && row.row.secret) headers["x-rollout-signature"] = signature(row.row.secret, body, Math.floor(Date.now() / 1000));
 
+  // last_error keeps the status code or a short error class only: never the answer's
+  // body or a resolver message, so the delivery log cannot read internal services.
   let error: string | null = null;
   let status: number | null = null;
   try {
-    const res = await fetch(row.row.url, { method: "POST", headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "error" });
-    status = res.status;
-    if (!res.ok) error = `HTTP ${res.status} ${(await res.text().catch(() => "")).slice(0, 200)}`.trim();
+    status = await postGuarded(row.row.url, headers, body, TIMEOUT_MS);
+    if (status < 200 || status > 299) error = `HTTP ${status}`;
   } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}${e.cause ? ` (${String((e.cause as Error).message ?? e.cause)})` : ""}` : String(e);
+    error = deliveryError(e);
   }
   const finalAttempt = helpers.job.attempts >= helpers.job.max_attempts;
   await helpers.withPgClient((client) =>
@@ -87,3 +89,12 @@ export const deliverNotification: Task = async (raw, helpers) => {
   );
   if (error) throw new Error(`delivery ${deliveryId} to ${row.row.kind} failed: ${error}`);
 };
+
+/** A failed attempt in words that reveal nothing about the destination's insides. */
+export function deliveryError(e: unknown): string {
+  if (e instanceof DestinationRefused) return "refused: the destination is not a public address";
+  const code = (e as { code?: unknown })?.code;
+  if (code === "ETIMEDOUT" || code === "ESOCKETTIMEDOUT") return "timed out";
+  if (typeof code === "string" && /^[A-Z_]{3,40}$/.test(code)) return `connection failed (${code})`;
+  return "connection failed";
+}

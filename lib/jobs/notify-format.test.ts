@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { signature } from "./deliver-notification";
-import { summary } from "./notify-format";
+import { escapeSlack, summary } from "./notify-format";
 
 const base = { migration: { key: "ai-pipeline", name: "AI pipeline v2" }, workspace: { slug: "globex", name: "Globex" } };
 
@@ -21,13 +21,37 @@ describe("notification text", () => {
 
   it("names the rule and the numbers of an alert", () => {
     const t = summary({ ...base, event: "alert_opened", severity: "critical", rule: "p95 latency regression", message: "p95 latency new/old = 1.988 > 1.2 (new 335.3, old 168.7)" });
-    expect(t).toContain("Critical alert on Globex (globex) in AI pipeline v2: p95 latency regression — p95 latency new/old = 1.988 > 1.2");
+    expect(t).toContain("Critical alert on Globex (globex) in AI pipeline v2: p95 latency regression — p95 latency new/old = 1.988 &gt; 1.2");
   });
 
   it("lists the workspaces a wave moved, at most ten", () => {
     const moved = Array.from({ length: 12 }, (_, i) => ({ slug: `w${i}`, name: `W${i}` }));
     const t = summary({ event: "wave_applied", migration: base.migration, to_stage: 2, moved, actor: "op@example.com" });
     expect(t).toContain("12 workspace(s) moved to stage 2 (w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, …)");
+  });
+});
+
+describe("Slack injection", () => {
+  const hostile = ["<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C123>", "<https://evil.example|click here>", "<mailto:x@evil.example|x>", "a & b", "&lt;!channel&gt;"];
+  it.each(hostile)("user text %j cannot form a mention, link or entity", (text) => {
+    const payloads = [
+      { ...base, event: "stage_changed", kind: "advance", from_stage: 1, to_stage: 2, from_stage_name: text, to_stage_name: text, actor: text, reason: text },
+      { event: "auto_rollback", workspace: { slug: "globex", name: text }, migration: { key: "k", name: text }, from_stage: 2, to_stage: 1, reason: text },
+      { ...base, event: "alert_opened", severity: "critical", rule: text, message: text },
+      { ...base, event: "alert_resolved", rule: text },
+      { event: "emergency_stop", migration: { key: "k", name: text }, reason: text, actor: text },
+      { event: "wave_applied", migration: { key: "k", name: text }, to_stage: 2, moved: [{ slug: text, name: text }], actor: text },
+      { event: "something_new", note: text },
+    ];
+    for (const p of payloads) {
+      const t = summary(p, "https://console.example");
+      // Only the product's own link may remain; no "<" or ">" at all, "&" only as an entity.
+      expect(t).not.toMatch(/[<>]/);
+      expect(t.replace(/&(amp|lt|gt);/g, "")).not.toContain("&");
+    }
+  });
+  it("escapes exactly &, < and >", () => {
+    expect(escapeSlack("<@U1> & <!channel>")).toBe("&lt;@U1&gt; &amp; &lt;!channel&gt;");
   });
 });
 

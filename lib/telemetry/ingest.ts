@@ -45,6 +45,9 @@ const FEEDBACK: Kind<FeedbackColumns> = {
     }),
 };
 
+export const unknownWorkspace = (slug: string | undefined) => `unknown workspace '${slug}' (or one this token may not write for)`;
+export const unknownMigration = (key: string | undefined) => `unknown migration '${key}' (or one this item's workspace is not enrolled in)`;
+
 /** Maps a refusal from SQL back to the first item that caused it. */
 function refusal(r: IngestResult, batch: Targets, noun: string): Response {
   const at = (index: number | undefined, field: string, message: string, status = 422) =>
@@ -54,14 +57,15 @@ function refusal(r: IngestResult, batch: Targets, noun: string): Response {
       return apiError(401, "Invalid or revoked token", {}, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
     case "missing_scope":
       return apiError(403, `This token lacks the '${r.scope}' scope`);
+    // "Not yours" and "does not exist" get one answer, so a token cannot list the
+    // workspaces or migrations outside its scope (tests/integration/token-scope.test.ts).
     case "unknown_workspace":
-      return at(batch.firstWorkspace.get(r.workspace!), "workspace", `unknown workspace '${r.workspace}'`);
     case "workspace_not_allowed":
-      return at(batch.firstWorkspace.get(r.workspace!), "workspace", `this token may not write for workspace '${r.workspace}'`, 403);
+      return at(batch.firstWorkspace.get(r.workspace!), "workspace", unknownWorkspace(r.workspace));
     case "unknown_migration":
-      return at(batch.firstMigration.get(r.migration!), "migration", `unknown migration '${r.migration}'`);
+      return at(batch.firstMigration.get(r.migration!), "migration", unknownMigration(r.migration));
     case "not_enrolled":
-      return at(batch.firstPair.get(`${r.workspace}\u0000${r.migration}`), "migration", `workspace '${r.workspace}' is not enrolled in migration '${r.migration}'`);
+      return at(batch.firstPair.get(`${r.workspace}\u0000${r.migration}`), "migration", unknownMigration(r.migration));
     case "idempotency_mismatch":
       return apiError(422, "This Idempotency-Key was already used for a different batch; use a new key for new data");
     default:

@@ -3,6 +3,7 @@
 // with a hand-written pass that agrees with them (tested) because zod is several
 // times slower on thousands of items, and only asks zod why an item failed.
 import { z } from "zod";
+import { text, jsonObject } from "@/lib/validation/text";
 
 export const MAX_METRIC_ITEMS = 5000;
 export const MAX_FEEDBACK_ITEMS = 1000;
@@ -66,10 +67,10 @@ export const FeedbackItem = z
     migration: Migration,
     kind: z.enum(FEEDBACK_KINDS, need("expected one of rating, complaint, comment, bug")),
     rating: z.number({ error: "expected a whole number from 1 to 5" }).int("expected a whole number from 1 to 5").min(1, "expected a whole number from 1 to 5").max(5, "expected a whole number from 1 to 5").optional(),
-    message: z.string({ error: "expected text" }).max(4000, "is longer than 4000 characters").optional(),
-    source: z.string(need("expected the name of the sending system (string)")).min(1, "must not be empty").max(100, "is longer than 100 characters"),
-    reporter: z.string({ error: "expected text" }).max(200, "is longer than 200 characters").optional(),
-    context: z.record(z.string(), z.unknown(), { error: "expected a JSON object" }).optional(),
+    message: text({ error: "expected text" }).max(4000, "is longer than 4000 characters").optional(),
+    source: text(need("expected the name of the sending system (string)")).min(1, "must not be empty").max(100, "is longer than 100 characters"),
+    reporter: text({ error: "expected text" }).max(200, "is longer than 200 characters").optional(),
+    context: jsonObject({ error: "expected a JSON object" }).optional(),
     variant: Variant.optional(),
     time: Time,
   })

@@ -109,7 +109,7 @@ export async function killAll() {
 export async function startApp(databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): Promise<Child & { base: string }> {
   const proc = spawn(bin("next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR, DATABASE_URL: databaseUrl, AUTH_SECRET, LOG_LEVEL: "fatal", ...extraEnv },
+    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR, DATABASE_URL: databaseUrl, AUTH_SECRET, LOG_LEVEL: "fatal", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim(), ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const child = track(`app:${port}`, proc);
@@ -129,7 +129,7 @@ export async function startApp(databaseUrl: string, port: number, extraEnv: Reco
 export function startWorkerProcess(databaseUrl: string, extraEnv: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, WORKER_SCHEDULE: "off", LOG_LEVEL: "fatal", ...extraEnv },
+    env: { ...process.env, NOTIFY_ALLOWED_HOSTS: "127.0.0.1", DATABASE_URL: databaseUrl, WORKER_SCHEDULE: "off", LOG_LEVEL: "fatal", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return track(`worker:${proc.pid}`, proc);

@@ -63,11 +63,14 @@ describe("state API: refusals", () => {
     expect((await res.json()).error.message).toMatch(/state:read/);
   });
 
-  it("403 for a token scoped to another workspace; 200 for its own", async () => {
+  it("a workspace outside the token's scope answers exactly like an unknown one (404); 200 for its own", async () => {
     const t = await token({ workspaces: [other.id] });
     const res = await get(ws.slug, { token: t.raw });
-    expect(res.status).toBe(403);
-    expect((await res.json()).error.message).toContain(ws.slug);
+    expect(res.status).toBe(404);
+    const unknown = await get("no-such-workspace-zz", { token: t.raw });
+    expect(unknown.status).toBe(404);
+    expect((await res.json()).error.message).toBe(`No workspace with slug "${ws.slug}"`);
+    expect((await unknown.json()).error.message).toBe('No workspace with slug "no-such-workspace-zz"');
     expect((await get(other.slug, { token: t.raw })).status).toBe(200);
   });
 

@@ -84,14 +84,14 @@ describe("metrics ingest: refusals write nothing", () => {
     expect((await res.json()).error.message).toMatch(/metrics:write/);
   });
 
-  it("403 for a token scoped to another workspace, naming the first item across the line", async () => {
+  it("a workspace outside the token's scope is answered like an unknown one (422), naming the first item across the line", async () => {
     const allowed = await createWorkspace({ migrationKey: "lead-centric", stage: 1 });
     const t = await token({ workspaces: [allowed.id] });
     const res = await metrics([sample(allowed), sample(allowed), sample(ws), sample(allowed)], { token: t.raw });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(422);
     const { error } = await res.json();
     expect(error).toMatchObject({ index: 2, field: "workspace" });
-    expect(error.message).toContain(`samples[2].workspace: this token may not write for workspace '${ws.slug}'`);
+    expect(error.message).toBe(`samples[2].workspace: unknown workspace '${ws.slug}' (or one this token may not write for)`);
     expect((await counts(ws)).raw).toBe(0);
     expect((await counts(allowed)).raw).toBe(0);
   });
@@ -117,8 +117,8 @@ describe("metrics ingest: refusals write nothing", () => {
     ["non-finite value", { value: "__INF__" }, 422, "value", "expected a finite number"],
     ["bad variant", { variant: "newer" }, 422, "variant", '"old" or "new"'],
     ["time too far in the future", { time: new Date(Date.now() + 3_600_000).toISOString() }, 422, "time", "in the future"],
-    ["unknown workspace", { workspace: "no-such-workspace" }, 422, "workspace", "unknown workspace 'no-such-workspace'"],
-    ["unknown migration", { migration: "no-such-plan" }, 422, "migration", "unknown migration 'no-such-plan'"],
+    ["unknown workspace", { workspace: "no-such-workspace" }, 422, "workspace", "unknown workspace 'no-such-workspace' (or one this token may not write for)"],
+    ["unknown migration", { migration: "no-such-plan" }, 422, "migration", "unknown migration 'no-such-plan' (or one this item's workspace is not enrolled in)"],
   ])("422 for %s, naming index and field", async (_name, extra, status, field, message) => {
     const batch = [sample(ws), sample(ws, { metric: "error", value: 0 }), sample(ws, extra), sample(ws, extra)];
     // JSON cannot spell Infinity; 1e999 is how it arrives (and parses to Infinity).
@@ -137,8 +137,22 @@ describe("metrics ingest: refusals write nothing", () => {
     expect(res.status).toBe(422);
     const { error } = await res.json();
     expect(error).toMatchObject({ index: 1, field: "migration" });
-    expect(error.message).toContain("is not enrolled in migration 'lead-centric'");
+    expect(error.message).toBe("samples[1].migration: unknown migration 'lead-centric' (or one this item's workspace is not enrolled in)");
     expect((await counts(ws)).raw).toBe(0);
+  });
+
+  it("a scoped token gets one answer for 'not yours' and 'does not exist', for workspaces and migrations", async () => {
+    const mine = await createWorkspace({ migrationKey: "lead-centric", stage: 1 });
+    const t = await token({ workspaces: [mine.id] });
+    const answer = async (extra: Record<string, unknown>, name: string) => {
+      const res = await metrics([sample(mine, extra)], { token: t.raw });
+      return { status: res.status, body: JSON.stringify(await res.json()).replaceAll(name, "<name>") };
+    };
+    // Workspaces: another tenant's existing slug vs a slug nobody has.
+    expect(await answer({ workspace: ws.slug }, ws.slug)).toEqual(await answer({ workspace: "zz-no-such-ws" }, "zz-no-such-ws"));
+    // Migrations: an existing plan the workspace is not enrolled in vs a key that does not exist.
+    const [plan] = await db()`select key from public.migrations where key <> 'lead-centric' order by key limit 1`;
+    expect(await answer({ migration: plan.key }, plan.key)).toEqual(await answer({ migration: "zz-no-such-plan" }, "zz-no-such-plan"));
   });
 
   it("429 with Retry-After past the per-token rate limit", async () => {
@@ -216,7 +230,7 @@ describe("metrics ingest: accepted batches", () => {
       metrics([sample(a, { workspace: "nope-nope" })], { token: writer.raw }), // refused: unknown workspace
     ];
     const res = await Promise.all(sends);
-    expect(res.map((r) => r.status)).toEqual([200, 403, 200, 200, 422]);
+    expect(res.map((r) => r.status)).toEqual([200, 422, 200, 200, 422]);
     const bodies = await Promise.all(res.map((r) => r.json()));
     // The two copies of the keyed batch: one lands, the other is answered as its replay (either order).
     expect([bodies[2], bodies[3]].map((b) => b.replayed).sort()).toEqual([false, true]);
@@ -287,7 +301,7 @@ describe("feedback ingest", () => {
     expect(res.status).toBe(422);
     expect((await res.json()).error).toMatchObject({ index: 1, field: "rating" });
     const scoped = await token({ workspaces: [other.id] });
-    expect((await feedback([item(w)], { token: scoped.raw })).status).toBe(403);
+    expect((await feedback([item(w)], { token: scoped.raw })).status).toBe(422);
     const noScope = await token({ scopes: ["metrics:write"] });
     expect((await feedback([item(w)], { token: noScope.raw })).status).toBe(403);
     expect((await counts(w)).feedback).toBe(0);

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { LiveRefresh } from "@/components/live-refresh";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -20,7 +21,7 @@ export const dynamic = "force-dynamic";
 const Params = z.object({
   state: z.enum(["open", "acknowledged", "resolved"]).catch("open"),
   migration: migrationKey.optional().catch(undefined),
-  workspace: z.string().trim().max(100).optional().catch(undefined),
+  workspace: text().trim().max(100).optional().catch(undefined),
   severity: z.enum(["warning", "critical"]).optional().catch(undefined),
 });
 

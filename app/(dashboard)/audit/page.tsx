@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -13,7 +14,7 @@ export const dynamic = "force-dynamic";
 
 const Params = z.object({
   source: z.enum(["transition", "flag", "event"]).optional().catch(undefined),
-  q: z.string().trim().max(100).optional().catch(undefined),
+  q: text().trim().max(100).optional().catch(undefined),
   before: z.iso.datetime({ offset: true }).optional().catch(undefined),
 });
 const PAGE = 100;

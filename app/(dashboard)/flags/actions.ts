@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import * as flags from "@/lib/flags/commands";
@@ -9,7 +10,7 @@ import { flagKey, migrationKey, workspaceSlug } from "@/lib/validation/identifie
 
 // Flag changes: validated here, performed by lib/flags/commands.ts as the signed-in user.
 
-const reason = z.string().trim().max(1000, "at most 1000 characters");
+const reason = text().trim().max(1000, "at most 1000 characters");
 const bps = z.number().int("steps of 0.01 %").min(0, "at least 0 %").max(10_000, "at most 100 %");
 
 function refresh(key?: string) {
@@ -23,7 +24,7 @@ export const createFlag = defineAction(
     role: "admin",
     schema: z.object({
       key: flagKey,
-      description: z.string().trim().max(1000),
+      description: text().trim().max(1000),
       migration: migrationKey.nullable(),
       minStage: z.number().int().min(0).max(50).nullable(),
       rolloutBps: bps,
@@ -46,7 +47,7 @@ export const setRollout = defineAction(
 );
 
 export const killFlag = defineAction(
-  { name: "killFlag", role: "operator", schema: z.object({ key: flagKey, confirmation: z.string().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
+  { name: "killFlag", role: "operator", schema: z.object({ key: flagKey, confirmation: text().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
   async (input, { session }) => {
     if (input.confirmation !== input.key) throw new ExpectedError(`Type the flag key “${input.key}” to confirm.`);
     await asUser(session.claims, (tx) => flags.killFlag(tx, input.key, input.reason));
@@ -65,7 +66,7 @@ export const restoreFlag = defineAction(
 );
 
 export const killMigrationFlags = defineAction(
-  { name: "killMigrationFlags", role: "operator", schema: z.object({ migration: migrationKey, confirmation: z.string().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
+  { name: "killMigrationFlags", role: "operator", schema: z.object({ migration: migrationKey, confirmation: text().trim(), reason: reason.min(3, "say why (at least 3 characters)") }) },
   async (input, { session }) => {
     if (input.confirmation !== input.migration) throw new ExpectedError(`Type the migration key “${input.migration}” to confirm.`);
     const killed = await asUser(session.claims, (tx) => flags.killMigrationFlags(tx, input.migration, input.reason));
@@ -84,7 +85,7 @@ export const setOverride = defineAction(
 );
 
 export const deleteFlag = defineAction(
-  { name: "deleteFlag", role: "admin", schema: z.object({ key: flagKey, confirmation: z.string().trim(), reason }) },
+  { name: "deleteFlag", role: "admin", schema: z.object({ key: flagKey, confirmation: text().trim(), reason }) },
   async (input, { session }) => {
     if (input.confirmation !== input.key) throw new ExpectedError(`Type the flag key “${input.key}” to confirm.`);
     await asUser(session.claims, (tx) => flags.deleteFlag(tx, input.key, input.reason));

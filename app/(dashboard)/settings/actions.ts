@@ -3,12 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { defineAction } from "@/lib/actions/client";
 import { hashToken, TOKEN_PREFIX } from "@/lib/api/token-auth";
 import { asUser } from "@/lib/db";
 
 const CreateToken = z.object({
-  name: z.string().trim().min(1, "Give the token a name").max(100, "At most 100 characters"),
+  name: text().trim().min(1, "Give the token a name").max(100, "At most 100 characters"),
   scopes: z.array(z.enum(["metrics:write", "feedback:write", "state:read"])).min(1, "Pick at least one scope").max(3),
   /** null: every workspace */
   workspaceIds: z.array(z.uuid("not a workspace id")).min(1, "Pick at least one workspace, or allow all").max(500).nullable(),

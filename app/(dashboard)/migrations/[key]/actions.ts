@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { advanceSelected, emergencyStop as stop, resolveMigration, wave } from "@/lib/rollouts/transitions";
@@ -15,7 +16,7 @@ const WaveSchema = z
     fromStage: z.number().int().min(0).max(49),
     percent: z.number().gt(0, "more than 0 %").max(100, "at most 100 %").optional(),
     count: z.number().int().min(1).max(100_000).optional(),
-    reason: z.string().trim().max(2000).default(""),
+    reason: text().trim().max(2000).default(""),
   })
   .refine((v) => (v.percent === undefined) !== (v.count === undefined), { message: "give a percentage or a count, not both", path: ["percent"] });
 
@@ -39,8 +40,8 @@ export const applyWave = defineAction({ name: "applyWave", schema: WaveSchema, r
 
 const StopSchema = z.object({
   migration: key,
-  confirmation: z.string().trim(),
-  reason: z.string().trim().min(3, "say why (at least 3 characters)").max(2000),
+  confirmation: text().trim(),
+  reason: text().trim().min(3, "say why (at least 3 characters)").max(2000),
 });
 
 export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopSchema, role: "operator" }, async (input, { session }) => {
@@ -56,7 +57,7 @@ export const emergencyStop = defineAction({ name: "emergencyStop", schema: StopS
 const SelectedSchema = z.object({
   migration: key,
   workspaceIds: z.array(z.uuid("not a workspace id")).min(1, "select at least one workspace").max(1000, "at most 1000 at a time"),
-  reason: z.string().trim().max(2000).default(""),
+  reason: text().trim().max(2000).default(""),
 });
 
 /** Preview of advancing the selected workspaces one stage each; writes nothing. */

@@ -6,8 +6,16 @@ import { z } from "zod";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { ChannelInput } from "@/lib/guardrails/schemas";
+import { assertPublicDestination, DestinationRefused } from "@/lib/security/outbound";
 
 export const createChannel = defineAction({ name: "createChannel", schema: ChannelInput, role: "admin" }, async (c, { session }) => {
+  // The worker checks again at each delivery (DNS can change); this says it early.
+  try {
+    await assertPublicDestination(c.url);
+  } catch (e) {
+    if (e instanceof DestinationRefused) throw new ExpectedError(`url: ${e.message}`);
+    throw e;
+  }
   // Generic webhooks are signed; the key is shown once here and in Settings to admins.
   const secret = c.kind === "webhook" ? `whsec_${randomBytes(24).toString("base64url")}` : null;
   const [row] = await asUser(session.claims, (tx) => tx`

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { defineAction } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { advance, resolveRollout, rollback, setPaused } from "@/lib/rollouts/transitions";
@@ -9,7 +10,7 @@ import { migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
 
 const slug = workspaceSlug;
 const key = migrationKey;
-const reason = z.string().trim().max(2000, "at most 2000 characters");
+const reason = text().trim().max(2000, "at most 2000 characters");
 const version = z.string().regex(/^\d{1,18}$/, "not a version");
 
 function revalidate(workspace: string, migration: string) {

@@ -32,6 +32,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ slug
   try {
     const r = await readWorkspaceState(token, slug, unit, parseIfNoneMatch(request.headers.get("if-none-match")));
     if (r.status === 304) return new Response(null, { status: 304, headers: { ...CACHE, ETag: r.etag! } });
+    // A workspace outside the token's scope is answered exactly like one that does not
+    // exist, so a scoped token cannot learn which slugs exist.
+    if (r.status === 403 && /not valid for workspace/.test(r.message ?? "")) return apiError(404, `No workspace with slug "${slug}"`);
     if (r.status !== 200) {
       const auth: Record<string, string> = r.status === 401 ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : {};
       return apiError(r.status, r.message ?? "Refused", {}, auth);
