@@ -41,8 +41,9 @@ begin
       from public.workspace_rollouts r
      where r.migration_id = p.migration_id and r.workspace_id = any (cohort) and r.status <> 'paused';
     if baking > 0 then
-      waits := waits || to_jsonb(format('%s workspace(s) need more bake time (up to %s min).', baking,
-        ceil(extract(epoch from bake_left) / 60)::int));
+      waits := waits || to_jsonb(format('%s workspace(s) need more bake time (up to %s).', baking,
+        case when bake_left >= interval '2 hours' then ceil(extract(epoch from bake_left) / 3600)::int || ' h'
+             else ceil(extract(epoch from bake_left) / 60)::int || ' min' end));
     end if;
   end if;
 

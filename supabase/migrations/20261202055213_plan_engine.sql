@@ -375,9 +375,10 @@ begin
     slots := s.max_concurrent;
     moved := 0;
     for item in
-      select r0 as rollout, c.wave_rank
+      select r0 as rollout, c.wave_rank, w.slug
         from app_private.plan_cohort(p.migration_id, s) c
         join public.workspace_rollouts r0 on r0.workspace_id = c.workspace_id and r0.migration_id = p.migration_id
+        join public.workspaces w on w.id = c.workspace_id
        where r0.stage < s.target_stage and r0.status <> 'paused'
          and r0.entered_at <= t - make_interval(mins => s.bake_minutes)
        order by c.wave_rank
@@ -390,7 +391,7 @@ begin
         slots := slots - 1;
         moved := moved + 1;
         perform app_private.plan_event(p.id, s.position, 'moved',
-          format('Moved to stage %s.', result ->> 'to_stage'),
+          format('%s moved to stage %s.', item.slug, result ->> 'to_stage'),
           jsonb_build_object('workspace_id', r.workspace_id, 'from_stage', r.stage,
             'to_stage', (result ->> 'to_stage')::int, 'transition_id', (result ->> 'transition_id')::bigint,
             'plan', p.id, 'step', s.position));
@@ -399,7 +400,7 @@ begin
           tr := app_private.apply_transition(r.workspace_id, p.migration_id, r.stage, 'paused', 'pause',
             format('Quarantined by plan "%s", step %s: %s', p.name, s.position + 1, result ->> 'message'),
             (result -> 'report') || jsonb_build_object('plan', p.id, 'step', s.position));
-          perform app_private.plan_event(p.id, s.position, 'quarantined', result ->> 'message',
+          perform app_private.plan_event(p.id, s.position, 'quarantined', item.slug || ' quarantined: ' || (result ->> 'message'),
             jsonb_build_object('workspace_id', r.workspace_id, 'stage', r.stage, 'transition_id', tr.id));
         elsif s.failure_policy = 'rollback_step' then
           for back in
@@ -422,7 +423,7 @@ begin
           return jsonb_build_object('plan', p.id, 'state', 'halted', 'step', s.position, 'moved', total_moved + moved);
         else
           -- hold: the failing workspace takes the slot; nothing passes it this tick.
-          perform app_private.plan_event(p.id, s.position, 'gate_failed', result ->> 'message',
+          perform app_private.plan_event(p.id, s.position, 'gate_failed', item.slug || ' holds the step: ' || (result ->> 'message'),
             jsonb_build_object('workspace_id', r.workspace_id, 'stage', r.stage), true);
           exit;
         end if;
@@ -834,8 +835,9 @@ begin
       from public.workspace_rollouts r
      where r.migration_id = p.migration_id and r.workspace_id = any (cohort) and r.status <> 'paused';
     if baking > 0 then
-      waits := waits || to_jsonb(format('%s workspace(s) need more bake time (up to %s min).', baking,
-        ceil(extract(epoch from bake_left) / 60)::int));
+      waits := waits || to_jsonb(format('%s workspace(s) need more bake time (up to %s).', baking,
+        case when bake_left >= interval '2 hours' then ceil(extract(epoch from bake_left) / 3600)::int || ' h'
+             else ceil(extract(epoch from bake_left) / 60)::int || ' min' end));
     end if;
   end if;
 
