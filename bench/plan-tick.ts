@@ -30,8 +30,11 @@ try {
       { target_stage: 3, cohort_kind: "canaries", max_concurrent: 50 },
       ...[1, 10, 25, 50, 100].map((pct) => ({ target_stage: 3, cohort_kind: "percent", cohort_percent: pct, max_concurrent: 50 })),
     ];
-    const [{ id }] = await sql`select public.create_rollout_plan(${mig.id}, 'Bench', ${sql.json(steps)}, 'UTC', '[]'::jsonb, '[]'::jsonb, null) as id`;
-    await sql`select public.start_rollout_plan(${id})`;
+    // Plans are created by admins through public.create_rollout_plan; the bench writes the rows directly.
+    const [{ id }] = await sql`insert into public.rollout_plans (migration_id, name, state) values (${mig.id}, 'Bench', 'running') returning id`;
+    for (const [i, st] of steps.entries()) {
+      await sql`insert into public.rollout_plan_steps ${sql({ plan_id: id, position: i, cohort_percent: null, ...st })}`;
+    }
     plans.push(id);
   }
   await sql`analyze`;
