@@ -13,7 +13,8 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts", "clients/**/*.test.ts"], environment: "node" },
+        // Property tests run thousands of cases: on a busy 2-core machine 5 s is not enough.
+        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts", "clients/**/*.test.ts"], environment: "node", testTimeout: 120_000 },
       },
       {
         resolve: { alias },
@@ -21,8 +22,9 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // Generous: a timeout here only catches hangs; the suite runs on a busy 2-core machine.
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
           // Files share one database; each creates its own rows. Two workers fit 2 cores.
           maxWorkers: 2,
           globalSetup: ["tests/helpers/global-setup.ts"],

@@ -51,7 +51,7 @@ if (status.pending.length) {
   }
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const file = `${stamp}_${name}.sql`;
-  const text = renderMigration(status.pending, new Set(Object.keys(readJson(ROOT, EMITTED_FILE))));
+  const text = renderMigration(status.pending, readDefinitions(ROOT).map((d) => d.name));
   writeFileSync(path.join(ROOT, MIGRATIONS_DIR, file), text);
   const emitted = readJson(ROOT, EMITTED_FILE);
   for (const d of status.pending) emitted[d.name] = d.sha256;

@@ -1,7 +1,8 @@
 // npm run dev (or npm start for a production build): the whole stack in one command.
 // Database: DATABASE_URL when set, else the embedded Postgres under .data/
 // (initialised once, reused afterwards), migrated and seeded on first start.
-// Then the worker and the web app; prints where to open it and how to sign in.
+// Then the worker, the edge server (state, flags, SSE, OFREP for services) and
+// the web app; prints where to open them and how to sign in.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { ROOT } from "./lib/embedded-db";
 
 const prod = process.argv.includes("--prod");
 const port = Number(process.env.PORT ?? 3000);
+const edgePort = Number(process.env.EDGE_PORT ?? port + 1);
 const host = process.env.HOST ?? "localhost";
 const say = (m: string) => console.log(`[rollout] ${m}`);
 
@@ -51,6 +53,8 @@ const env = {
   DATABASE_URL: db.url,
   AUTH_SECRET: authSecret(),
   PORT: String(port),
+  EDGE_PORT: String(edgePort),
+  EDGE_HOST: process.env.EDGE_HOST ?? "127.0.0.1",
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "lib/security/forwarded-headers.mjs")}`.trim(),
 };
 const children: ChildProcess[] = [];
@@ -89,24 +93,29 @@ if (prod && !existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR ?? ".next", "B
 }
 
 start(bin("tsx"), ["scripts/worker.ts"], "worker");
+start(bin("tsx"), ["scripts/edge.ts"], "edge server");
 start(bin("next"), [prod ? "start" : "dev", "-p", String(port), "-H", host], "web app");
 
-// Wait until the app answers, then say where it is.
+// Wait until the app and the edge answer, then say where they are.
 const url = `http://${host}:${port}`;
-for (let i = 0; i < 600 && !shuttingDown; i++) {
-  try {
-    const res = await fetch(`${url}/api/health`);
-    if (res.ok) break;
-  } catch {
-    /* not up yet */
+const edgeUrl = `http://${env.EDGE_HOST}:${edgePort}`;
+for (const health of [`${url}/api/health`, `${edgeUrl}/health`]) {
+  for (let i = 0; i < 600 && !shuttingDown; i++) {
+    try {
+      const res = await fetch(health);
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
-  await new Promise((r) => setTimeout(r, 500));
 }
 console.log(`
   Rollout Console is running: ${url}
+  Edge server for your services (state, SSE, OFREP): ${edgeUrl}
 
   Sign in with any of (password: ${DEMO_PASSWORD})
 ${DEMO_USERS.map((u) => `    ${u.email.padEnd(24)} ${u.role}`).join("\n")}
 
-  Ctrl-C stops the app, the worker${db.embedded ? " and the embedded database" : ""}.
+  Ctrl-C stops the app, the worker, the edge server${db.embedded ? " and the embedded database" : ""}.
 `);

@@ -114,4 +114,15 @@ describe("RolloutClient", () => {
     await c.refresh();
     expect(c.isEnabled("acme", "ai_pipeline_shadow")).toBe(true);
   });
+
+  it("falls back to ETag polling against a server without a stream, and stops asking for one", async () => {
+    server = await startFakeConsole(sampleDoc());
+    const c = makeClient(server.url).start();
+    const deadline = Date.now() + 5000;
+    while (server.requests.filter((r) => r.path.startsWith("/api/v1/workspaces/")).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(c.streaming).toBe(false);
+    expect(server.requests.filter((r) => r.path.startsWith("/api/v1/stream"))).toHaveLength(1);
+    expect(server.requests.filter((r) => r.path.startsWith("/api/v1/workspaces/")).length).toBeGreaterThanOrEqual(3);
+    expect(c.stage("acme", "ai-pipeline")).toBe(2);
+  });
 });

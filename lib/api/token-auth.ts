@@ -1,7 +1,9 @@
 import "server-only";
-import { createHash } from "node:crypto";
 import { asAnon } from "@/lib/db";
 import { apiError } from "./http";
+import { hashToken, TOKEN_PREFIX } from "./token-hash";
+
+export { hashToken, TOKEN_PREFIX };
 
 export type TokenScope = "metrics:write" | "feedback:write" | "state:read";
 
@@ -11,12 +13,6 @@ export interface TokenGrant {
   /** null: every workspace */
   workspaceIds: string[] | null;
   scopes: TokenScope[];
-}
-
-export const TOKEN_PREFIX = "rc_";
-
-export function hashToken(raw: string): string {
-  return createHash("sha256").update(raw, "utf8").digest("hex");
 }
 
 /**

@@ -10,10 +10,19 @@ export interface GateCheck {
   observed: number | null;
   threshold: number;
   unit: string;
-  comparator: ">=" | "<=";
-  status: "pass" | "fail" | "no_data";
+  comparator: ">=" | "<=" | ">" | "<";
+  /** inconclusive: a sequential check whose interval still straddles the limit (blocks like a failure) */
+  status: "pass" | "fail" | "no_data" | "inconclusive";
   observed_old?: number | null;
   observed_new?: number | null;
+  /** sequential checks (supabase/schemas/checks): the interval, the test and one line for people */
+  lower?: number | null;
+  upper?: number | null;
+  n_old?: number;
+  n_new?: number;
+  needed_samples_estimate?: number | null;
+  test?: string;
+  summary?: string;
 }
 
 export interface GateReport {

@@ -156,7 +156,8 @@ describe("other rule kinds", () => {
     const [flag] = await db()`insert into public.feature_flags (key, migration_id, min_stage, enabled, rollout_bps)
                               values (${"gr-" + ws.slice(0, 8)}, ${mig}, 1, true, 10000) returning id`;
     const samples: Sample[] = [];
-    for (let i = 0; i < 150; i++) samples.push({ variant: "new", metric: "success", value: i % 10 < 7 ? 1 : 0 });
+    // 70 % success: the sequential test needs ~300 samples to place the rate below 80 % with confidence
+    for (let i = 0; i < 300; i++) samples.push({ variant: "new", metric: "success", value: i % 10 < 7 ? 1 : 0 });
     await storeSamples(ws, mig, fresh(samples));
     await evaluate(ws, mig);
     const s = await state(ws, mig);

@@ -77,13 +77,15 @@ describe("advance", () => {
 
   it("passes with healthy telemetry, and names the failed check when p95 regresses", async () => {
     const healthy = await newRollout(1, 120);
-    await storeSamples(healthy.ws, healthy.mig, traffic(150, { newFactor: 1.05 }));
+    // Sequential gate checks: an error rate ≤ 1 % is shown with confidence only after
+    // ~1 400 error-free samples (150 leave it inconclusive, which blocks).
+    await storeSamples(healthy.ws, healthy.mig, traffic(1500, { newFactor: 1.05 }));
     const ok = await advanceAs(operator, healthy.ws, healthy.mig, 1);
     expect(ok.ok).toBe(true);
     expect(ok.report.checks.every((c) => c.status === "pass")).toBe(true);
 
     const slow = await newRollout(1, 120);
-    await storeSamples(slow.ws, slow.mig, traffic(150, { newFactor: 1.45 }));
+    await storeSamples(slow.ws, slow.mig, traffic(1500, { newFactor: 1.45 }));
     const bad = await advanceAs(operator, slow.ws, slow.mig, 1);
     expect(bad.ok).toBe(false);
     const p95 = bad.report.checks.find((c) => c.check === "p95_ratio")!;
@@ -264,7 +266,7 @@ describe("waves", () => {
     const noData = await createWorkspace();
     const paused = await createWorkspace();
     for (const w of [good, noData, paused]) await enroll(w.id, mig.id, 0, 120);
-    await storeSamples(good.id, mig.id, traffic(60));
+    await storeSamples(good.id, mig.id, traffic(1500)); // enough to show errors ≤ 1 % (sequential test)
     await asUser(operator, (tx) => tx`select public.pause_workspace(${paused.id}, ${mig.id}, 'customer freeze')`);
     const w = await wave(mig.id, null, 3);
     expect(w.moved.map((m: { workspace_id: string }) => m.workspace_id)).toEqual([good.id]);

@@ -32,7 +32,11 @@ $$;
 
 -- Takes the rule's action for a breach, once: when the alert opens, or again only
 -- if someone has moved the workspace since (resumed or advanced it) and it still
--- breaches. Returns true when it rolled the workspace back.
+-- breaches. Graduated actions: 'alert' only notifies (the alert itself), 'hold'
+-- pauses the workspace where it is (no advance until someone resumes it), the
+-- rollbacks move it back and pause it, 'disable_flags' switches the migration's
+-- flags off for it. A dry-run rule records what it would have done, and does
+-- nothing. Returns true when it rolled the workspace back.
 create or replace function app_private.act_on_breach(
   g public.guardrail_rules, p_workspace uuid, p_migration uuid, p_evaluation jsonb,
   p_alert bigint, p_opened boolean, p_acted_version bigint)
@@ -46,7 +50,7 @@ declare
   v_note text;
   new_version bigint;
 begin
-  if g.action not in ('rollback_previous', 'rollback_zero', 'disable_flags') then
+  if g.action not in ('hold', 'rollback_previous', 'rollback_zero', 'disable_flags') then
     return false;
   end if;
   select * into roll from public.workspace_rollouts
@@ -57,12 +61,28 @@ begin
   select kind into last_kind from public.stage_transitions
    where workspace_id = p_workspace and migration_id = p_migration order by id desc limit 1;
   new_version := roll.version;
-  if last_kind = 'auto_rollback' and g.action <> 'disable_flags' then
+  if g.dry_run then
+    v_note := 'dry run: would have ' || case g.action
+      when 'hold' then 'paused the workspace at stage ' || roll.stage
+      when 'disable_flags' then 'disabled the migration''s flags for the workspace'
+      when 'rollback_zero' then format('rolled back from stage %s to 0 and paused', roll.stage)
+      else format('rolled back from stage %s to %s and paused', roll.stage, greatest(roll.stage - 1, 0)) end;
+  elsif last_kind = 'auto_rollback' and g.action <> 'disable_flags' then
     -- Another rule (or a racing evaluator) already rolled it back and nobody has moved it since.
     v_note := 'none: already rolled back automatically';
   elsif g.action = 'disable_flags' then
     perform public.disable_migration_flags_for_workspace(p_migration, p_workspace, 'Guardrail: ' || (p_evaluation ->> 'message'));
     v_note := 'flags disabled for the workspace';
+  elsif g.action = 'hold' then
+    if roll.status = 'paused' then
+      v_note := 'none: already paused';
+    else
+      perform app_private.apply_transition(p_workspace, p_migration, roll.stage, 'paused', 'pause',
+        'Guardrail “' || g.name || '” fired: ' || (p_evaluation ->> 'message'),
+        (p_evaluation - 'message') || jsonb_build_object('alert_id', p_alert));
+      v_note := format('held: paused at stage %s', roll.stage);
+      new_version := roll.version + 1;
+    end if;
   elsif roll.stage = 0 then
     v_note := 'none: already at stage 0';
   else

@@ -23,6 +23,8 @@ declare
   neg bigint;
   crit bigint;
   passed boolean;
+  ev jsonb;
+  extra jsonb;
 begin
   select * into r from public.workspace_rollouts where workspace_id = p_workspace and migration_id = p_migration;
   if not found then
@@ -56,23 +58,38 @@ begin
       'status', case when least(n_old, n_new) >= s.min_samples then 'pass' else 'fail' end);
   end if;
 
+  -- Statistical checks decide with sequential tests (checks/*.sql): pass only when the
+  -- whole interval meets the limit, fail when none of it does, else inconclusive,
+  -- which blocks like a failure and says about how many more samples would settle it.
+  -- The gate's min_samples is each test's minimum too.
   if s.max_error_rate is not null then
-    select * into err_new from public.rollup_stats(p_workspace, p_migration, 'error', 'new', win_from, win_to);
-    checks := checks || jsonb_build_object('check', 'error_rate', 'label', 'Error rate of new',
-      'observed', case when coalesce(err_new.n, 0) > 0 then round(err_new.mean::numeric, 5) end,
-      'threshold', s.max_error_rate, 'unit', 'ratio', 'comparator', '<=',
-      'status', case when coalesce(err_new.n, 0) = 0 then 'no_data'
-                     when err_new.mean <= s.max_error_rate then 'pass' else 'fail' end);
+    ev := app_private.evaluate_check(jsonb_build_object('key', 'error_rate', 'statistic', 'error_rate', 'comparison', 'absolute',
+        'operator', '<=', 'threshold', s.max_error_rate, 'min_samples', s.min_samples, 'alpha', 0.02, 't_star', 500),
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || (app_private.gate_check_entry('error_rate', 'Error rate of new', 'ratio', ev)
+      || jsonb_build_object('observed', case when (ev ->> 'n_new')::bigint > 0 then round((ev ->> 'estimate')::numeric, 5) end));
   end if;
 
   if s.max_p95_ratio is not null then
-    ratio := case when n_old > 0 and n_new > 0 and lat_old.p95 > 0 then round((lat_new.p95 / lat_old.p95)::numeric, 3) end;
-    checks := checks || jsonb_build_object('check', 'p95_ratio', 'label', 'p95 latency new/old',
-      'observed', ratio, 'threshold', s.max_p95_ratio, 'unit', 'ratio', 'comparator', '<=',
-      'observed_old', case when n_old > 0 then round(lat_old.p95::numeric, 1) end,
-      'observed_new', case when n_new > 0 then round(lat_new.p95::numeric, 1) end,
-      'status', case when ratio is null then 'no_data' when ratio <= s.max_p95_ratio then 'pass' else 'fail' end);
+    ev := app_private.evaluate_check(jsonb_build_object('key', 'p95_ratio', 'statistic', 'p95_latency', 'comparison', 'ratio_to_old',
+        'operator', '<=', 'threshold', s.max_p95_ratio, 'min_samples', s.min_samples, 'alpha', 0.02, 't_star', 500),
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || (app_private.gate_check_entry('p95_ratio', 'p95 latency new/old', 'ratio', ev)
+      || jsonb_build_object('observed', round((ev ->> 'estimate')::numeric, 3),
+           'observed_old', case when n_old > 0 then round(lat_old.p95::numeric, 1) end,
+           'observed_new', case when n_new > 0 then round(lat_new.p95::numeric, 1) end));
   end if;
+
+  -- the stage's extra checks (custom metrics and more), in the order given
+  for extra in select e from jsonb_array_elements(coalesce(s.checks, '[]'::jsonb)) e loop
+    ev := app_private.evaluate_check(jsonb_build_object('alpha', 0.02, 't_star', 500) || extra,
+      array[p_workspace], p_migration, win_from, win_to);
+    checks := checks || app_private.gate_check_entry(coalesce(extra ->> 'key', 'check_' || jsonb_array_length(checks)),
+      coalesce(extra ->> 'label', initcap(replace(extra ->> 'statistic', '_', ' ')) || coalesce(' (' || (extra ->> 'metric') || ')', '')
+        || case extra ->> 'comparison' when 'ratio_to_old' then ' new/old' when 'difference_to_old' then ' new − old' else '' end),
+      case when extra ->> 'statistic' in ('p50_latency', 'p95_latency', 'p99_latency') and coalesce(extra ->> 'comparison', 'absolute') = 'absolute' then 'ms'
+           when extra ->> 'statistic' = 'soak_time' then 'min' else 'ratio' end, ev);
+  end loop;
 
   if s.max_negative_feedback is not null then
     neg := public.negative_feedback_count(p_workspace, p_migration, win_from, win_to);
@@ -103,6 +120,23 @@ begin
 end
 $$;
 
+-- A gate checklist entry from a check's evidence: the fields the checklist has always
+-- had (observed, threshold, comparator, status: pass | fail | no_data | inconclusive)
+-- plus the interval, the test, n per variant, the summary line and the evidence.
+create or replace function app_private.gate_check_entry(p_check text, p_label text, p_unit text, e jsonb)
+returns jsonb
+language sql immutable set search_path = ''
+as $$
+  select jsonb_build_object('check', p_check, 'label', p_label, 'unit', p_unit,
+    'observed', e -> 'estimate', 'threshold', e -> 'threshold', 'comparator', e ->> 'operator',
+    'lower', e -> 'lower', 'upper', e -> 'upper', 'n_old', e -> 'n_old', 'n_new', e -> 'n_new',
+    'needed_samples_estimate', e -> 'needed_samples_estimate', 'test', e ->> 'test', 'summary', e ->> 'summary',
+    'status', case when e ->> 'verdict' in ('pass', 'fail') then e ->> 'verdict'
+                   when e ->> 'reason' = 'no_data' then 'no_data' else 'inconclusive' end,
+    'evidence', e - 'summary')
+$$;
+revoke all on function app_private.gate_check_entry(text, text, text, jsonb) from public, anon, authenticated, service_role;
+
 -- One sentence naming the failed checks, for people: "Gate failed: p95 latency new/old = 1.41, limit 1.2".
 create or replace function app_private.gate_failure_text(p_report jsonb)
 returns text
@@ -111,6 +145,7 @@ as $$
   select 'Gate failed: ' || string_agg(
     case c ->> 'status'
       when 'no_data' then (c ->> 'label') || ': not enough data'
+      when 'inconclusive' then (c ->> 'label') || ' inconclusive: ' || coalesce(c ->> 'summary', 'not enough data')
       else (c ->> 'label') || ' = ' || coalesce(c ->> 'observed', '—') || ', limit ' || (c ->> 'threshold')
     end, '; ')
   from jsonb_array_elements(p_report -> 'checks') c

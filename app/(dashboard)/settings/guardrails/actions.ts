@@ -15,7 +15,7 @@ export const saveRule = defineAction({ name: "saveRule", schema: z.object({ id: 
     const values = {
       name: r.name, description: r.description, migration_id: m.id, statistic: r.statistic, metric: r.metric, comparison: r.comparison,
       operator: r.operator, threshold: r.threshold, absolute_guard: r.absoluteGuard, window_minutes: r.windowMinutes,
-      min_samples: r.minSamples, severity: r.severity, action: r.action, enabled: r.enabled,
+      min_samples: r.minSamples, severity: r.severity, action: r.action, test: r.test, alpha: r.alpha, dry_run: r.dryRun, enabled: r.enabled,
     };
     if (ruleId) {
       const rows = await tx`update public.guardrail_rules set ${tx(values)}, updated_at = now() where id = ${ruleId} returning id`;

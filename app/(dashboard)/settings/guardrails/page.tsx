@@ -9,7 +9,7 @@ import { RuleEditor, type RuleFormValue } from "./rule-editor";
 export const dynamic = "force-dynamic";
 
 const CMP: Record<string, string> = { ratio: "new / old", difference: "new − old", absolute: "new" };
-const ACTION: Record<string, string> = { alert: "alert", rollback_previous: "roll back one stage", rollback_zero: "roll back to 0", disable_flags: "disable flags" };
+const ACTION: Record<string, string> = { alert: "alert", hold: "hold (pause)", rollback_previous: "roll back one stage", rollback_zero: "roll back to 0", disable_flags: "disable flags" };
 
 export default async function GuardrailSettingsPage() {
   const session = await requireSession();
@@ -18,11 +18,11 @@ export default async function GuardrailSettingsPage() {
     rules: await tx<(RuleFormValue & { id: string; migrationName: string | null })[]>`
       select g.id, g.name, g.description, m.key as "migrationKey", m.name as "migrationName", g.statistic, g.metric, g.comparison, g.operator,
              g.threshold, g.absolute_guard as "absoluteGuard", g.window_minutes as "windowMinutes", g.min_samples as "minSamples",
-             g.severity, g.action, g.enabled
+             g.severity, g.action, g.test, g.alpha, g.dry_run as "dryRun", g.enabled
       from public.guardrail_rules g left join public.migrations m on m.id = g.migration_id order by g.created_at, g.name`,
     migrations: await tx<{ key: string; name: string }[]>`select key, name from public.migrations order by created_at`,
   }));
-  const blank: RuleFormValue = { id: null, name: "", description: "", migrationKey: null, statistic: "p95_latency", metric: null, comparison: "ratio", operator: ">", threshold: 1.2, absoluteGuard: null, windowMinutes: 15, minSamples: 200, severity: "critical", action: "alert", enabled: true };
+  const blank: RuleFormValue = { id: null, name: "", description: "", migrationKey: null, statistic: "p95_latency", metric: null, comparison: "ratio", operator: ">", threshold: 1.2, absoluteGuard: null, windowMinutes: 15, minSamples: 200, severity: "critical", action: "alert", test: "sequential", alpha: null, dryRun: false, enabled: true };
   return (
     <div className="mx-auto max-w-7xl space-y-6">
       <h1 className="text-xl font-semibold text-slate-900">Settings</h1>
@@ -47,7 +47,7 @@ export default async function GuardrailSettingsPage() {
                   {r.absoluteGuard !== null ? ` and new ${r.operator} ${r.absoluteGuard}` : ""}
                 </Td>
                 <Td className="text-xs text-slate-600">{r.windowMinutes} min · ≥ {r.minSamples} samples</Td>
-                <Td><Badge tone={r.severity === "critical" ? "red" : "amber"}>{r.severity}</Badge> <span className="text-xs text-slate-600">{ACTION[r.action]}</span></Td>
+                <Td><Badge tone={r.severity === "critical" ? "red" : "amber"}>{r.severity}</Badge> <span className="text-xs text-slate-600">{ACTION[r.action]}{r.dryRun ? " (dry run)" : ""} · {r.test === "sequential" ? "sequential test" : "fixed limit"}</span></Td>
                 <Td className="text-xs text-slate-600">{r.migrationName ?? "all migrations"}</Td>
                 <Td className="text-right">{isAdmin ? <RuleEditor value={r} migrations={migrations} label="Edit" /> : null}</Td>
               </tr>

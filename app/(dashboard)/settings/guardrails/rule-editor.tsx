@@ -23,10 +23,13 @@ export interface RuleFormValue {
   minSamples: number;
   severity: "warning" | "critical";
   action: (typeof ACTIONS)[number];
+  test: "sequential" | "fixed";
+  alpha: number | null;
+  dryRun: boolean;
   enabled: boolean;
 }
 
-const ACTION_LABEL: Record<string, string> = { alert: "Alert only", rollback_previous: "Roll back one stage", rollback_zero: "Roll back to stage 0", disable_flags: "Disable the migration's flags" };
+const ACTION_LABEL: Record<string, string> = { alert: "Alert only", hold: "Hold: pause the workspace", rollback_previous: "Roll back one stage", rollback_zero: "Roll back to stage 0", disable_flags: "Disable the migration's flags" };
 
 export function RuleEditor({ value, migrations, label }: { value: RuleFormValue; migrations: { key: string; name: string }[]; label: string }) {
   const router = useRouter();
@@ -98,6 +101,14 @@ export function RuleEditor({ value, migrations, label }: { value: RuleFormValue;
               {migrations.map((m) => <option key={m.key} value={m.key}>{m.name}</option>)}
             </Select>
           </div>
+          <div className="space-y-1">
+            <Label htmlFor={`${idp}-test`}>Decision</Label>
+            <Select id={`${idp}-test`} value={v.test} onChange={(e) => set("test", e.target.value as RuleFormValue["test"])}>
+              <option value="sequential">Sequential test (valid under continuous evaluation)</option>
+              <option value="fixed">Fixed limit on the point estimate</option>
+            </Select>
+          </div>
+          <label className="flex items-center gap-2 self-end text-sm text-slate-700"><input type="checkbox" checked={v.dryRun} onChange={(e) => set("dryRun", e.target.checked)} /> Dry run: record what it would do</label>
           <label className="col-span-2 flex items-center gap-2 text-sm text-slate-700"><input type="checkbox" checked={v.enabled} onChange={(e) => set("enabled", e.target.checked)} /> Enabled</label>
           {error ? <p role="alert" className="col-span-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
           <div className="col-span-2 flex justify-between gap-2">
