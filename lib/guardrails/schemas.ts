@@ -7,7 +7,10 @@ export const STATISTICS = ["p50_latency", "p95_latency", "p99_latency", "error_r
 export const ACTIONS = ["alert", "hold", "rollback_previous", "rollback_zero", "disable_flags"] as const;
 /** fixed: point estimate against the limit; sequential: a confidence sequence, valid however often it is evaluated */
 export const TESTS = ["sequential", "fixed"] as const;
-export const EVENTS = ["stage_changed", "wave_applied", "emergency_stop", "alert_opened", "alert_resolved", "auto_rollback"] as const;
+export const EVENTS = [
+  "stage_changed", "wave_applied", "emergency_stop", "alert_opened", "alert_resolved", "auto_rollback",
+  "plan_step_started", "plan_step_finished", "plan_halted", "plan_approval_needed",
+] as const;
 
 export const RuleInput = z
   .object({

@@ -10,6 +10,15 @@ describe("notification text", () => {
     expect(t).toBe("Globex (globex): AI pipeline v2 moved 1 Shadow → 2 10 % by op@example.com — healthy. https://console/workspaces/globex");
   });
 
+  it("says which plan halted or awaits approval, with a link to the migration", () => {
+    const plan = { id: "p1", name: "Canaries, then 1 → 100 %", step: 3, steps: 6 };
+    expect(summary({ event: "plan_halted", migration: base.migration, plan, reason: "An automatic rollback in the cohort halted the plan." }, "https://console"))
+      .toBe(':octagonal_sign: The plan "Canaries, then 1 → 100 %" of AI pipeline v2 halted at step 3 of 6 — An automatic rollback in the cohort halted the plan. https://console/migrations/ai-pipeline');
+    expect(summary({ event: "plan_approval_needed", migration: base.migration, plan, approvals_required: 1 }, "https://console"))
+      .toContain("awaits 1 approval(s) for step 3 of 6: approve or reject on the migration page. https://console/migrations/ai-pipeline");
+    expect(summary({ event: "plan_step_finished", migration: base.migration, plan, target_stage: 4 })).toBe('The plan "Canaries, then 1 → 100 %" of AI pipeline v2: step 3 of 6 finished (stage 4).');
+  });
+
   it("names the rule and the numbers of an alert", () => {
     const t = summary({ ...base, event: "alert_opened", severity: "critical", rule: "p95 latency regression", message: "p95 latency new/old = 1.988 > 1.2 (new 335.3, old 168.7)" });
     expect(t).toContain("Critical alert on Globex (globex) in AI pipeline v2: p95 latency regression — p95 latency new/old = 1.988 &gt; 1.2");

@@ -55,6 +55,17 @@ export function summary(p: DeliveryPayload, baseUrl?: string): string {
       return `${p.severity === "critical" ? ":red_circle:" : ":large_yellow_circle:"} ${p.severity === "critical" ? "Critical alert" : "Warning"} on ${ws} in ${mig}: ${e(p.rule)} — ${e(p.message)}.${link}`;
     case "alert_resolved":
       return `:white_check_mark: Alert resolved on ${ws} in ${mig}${p.rule ? ` (${e(p.rule)})` : ""}.${link}`;
+    case "plan_step_started":
+    case "plan_step_finished":
+    case "plan_halted":
+    case "plan_approval_needed": {
+      const plan = p.plan as { name?: string; step?: number; steps?: number } | undefined;
+      const step = `step ${e(plan?.step ?? "?")}${plan?.steps ? ` of ${e(plan.steps)}` : ""}`;
+      const name = `plan "${e(plan?.name ?? "")}" of ${mig}`;
+      if (p.event === "plan_halted") return `:octagonal_sign: The ${name} halted at ${step} — ${e(p.reason)}${link}`;
+      if (p.event === "plan_approval_needed") return `:raised_hand: The ${name} awaits ${e(p.approvals_required ?? 1)} approval(s) for ${step}: approve or reject on the migration page.${link}`;
+      return `The ${name}: ${step} ${p.event === "plan_step_started" ? "started" : "finished"} (stage ${e(p.target_stage ?? "?")}).${link}`;
+    }
     default:
       return e(`${p.event}: ${JSON.stringify(p).slice(0, 500)}`);
   }

@@ -3,14 +3,17 @@
 import type { TaskList } from "graphile-worker";
 import { deliverNotification } from "./deliver-notification";
 import { guardrailSweep } from "./guardrail-sweep";
+import { planTick } from "./plan-tick";
 import { TELEMETRY_CRONTAB, telemetryTasks } from "./telemetry-tasks";
 
 export const taskList: TaskList = {
   deliver_notification: deliverNotification,
   guardrail_sweep: guardrailSweep,
+  plan_tick: planTick,
   ...telemetryTasks,
 };
 
-// Every minute a sweep (jobKey-free cron: graphile-worker's cron runs it once per
-// tick across all worker instances), plus the telemetry housekeeping.
-export const crontab = ["* * * * * guardrail_sweep ?max=1", TELEMETRY_CRONTAB].join("\n");
+// Every minute a sweep and a tick of every running rollout plan (graphile-worker's
+// cron runs each once per minute across all worker instances; plan commands also
+// queue a tick of their plan at once), plus the telemetry housekeeping.
+export const crontab = ["* * * * * guardrail_sweep ?max=1", "* * * * * plan_tick ?max=1", TELEMETRY_CRONTAB].join("\n");

@@ -6,10 +6,12 @@ import { StageAreaChart } from "@/components/rollout/stage-area-chart";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
+import { planStatus } from "@/lib/plans/queries";
 import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
 import { getStops } from "@/lib/rollouts/summary";
 import { RelativeTime } from "@/components/ui/time";
 import { EmergencyStop, ResumeMigration } from "./emergency-stop";
+import { PlanPanel } from "./plan-panel";
 import { WavePanel } from "./wave-panel";
 import { WorkspaceTable } from "./workspace-table";
 
@@ -30,11 +32,13 @@ export default async function MigrationPage({ params, searchParams }: { params: 
   const data = await asUser(session.claims, async (tx) => {
     const migration = await getMigration(tx, key);
     if (!migration) return null;
-    const [workspaces, history, stops] = await Promise.all([listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id), getStops(tx, [migration.id])]);
-    return { migration, workspaces, history, stop: stops.get(migration.id) ?? null };
+    const [workspaces, history, stops, plan] = await Promise.all([
+      listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id), getStops(tx, [migration.id]), planStatus(tx, migration.id),
+    ]);
+    return { migration, workspaces, history, stop: stops.get(migration.id) ?? null, plan };
   });
   if (!data) notFound();
-  const { migration, workspaces, stop } = data;
+  const { migration, workspaces, stop, plan } = data;
   const counts: Record<number, number> = {};
   for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
   // The chart ends at now: its last point is the current state, not the end of a day.
@@ -75,6 +79,13 @@ export default async function MigrationPage({ params, searchParams }: { params: 
           <ResumeMigration migration={migration.key} name={migration.name} isAdmin={isAdmin} />
         </div>
       ) : null}
+
+      <Card>
+        <CardHeader title="Rollout plan" description="Steps the console carries out by itself, on each workspace's gate, within the plan's windows and approvals." />
+        <CardBody>
+          <PlanPanel migration={migration.key} plan={plan} stageNames={migration.stages.map((st) => st.name)} role={session.role ?? "viewer"} />
+        </CardBody>
+      </Card>
 
       <Card>
         <CardHeader title="Rollout over time" description="Workspaces per stage at the end of each day over the last 30 days; the last point is now." />
