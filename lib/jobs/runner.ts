@@ -25,7 +25,10 @@ export interface WorkerHandle {
   stop: () => Promise<void>;
 }
 
-export async function startWorker(connectionString: string, opts: { concurrency?: number; schedule?: boolean; log?: (m: string) => void } = {}): Promise<WorkerHandle> {
+export async function startWorker(
+  connectionString: string,
+  opts: { concurrency?: number; schedule?: boolean; log?: (m: string) => void; /** only these tasks (default: all) */ tasks?: string[] } = {},
+): Promise<WorkerHandle> {
   const log = opts.log ?? (() => {});
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   const ourWorkers = new Set<string>();
@@ -60,7 +63,8 @@ export async function startWorker(connectionString: string, opts: { concurrency?
     pollInterval: 1000,
     noHandleSignals: true,
     logger: workerLogger,
-    taskList,
+    // A worker limited to some tasks leaves every other job to the workers that run it.
+    taskList: opts.tasks ? Object.fromEntries(Object.entries(taskList).filter(([name]) => opts.tasks!.includes(name))) : taskList,
     // The schedule (sweep, retention) can be left to other instances, e.g. in tests.
     crontab: opts.schedule === false || process.env.WORKER_SCHEDULE === "off" ? "" : crontab,
     events,

@@ -63,7 +63,7 @@ describe("OFREP with the published OpenFeature provider", () => {
     expect(await client.getBooleanDetails(on.key, false, { workspace: "nope-nope", targetingKey: "u" })).toMatchObject({ value: false, errorCode: "INVALID_CONTEXT" });
 
     await db()`select public.kill_feature_flag(${on.id}, 'ofrep test')`;
-    await until(async () => (await client.getBooleanValue(on.key, true, { workspace: ws.slug, targetingKey: "user-1" })) === false, 5000, "kill via OFREP");
+    await until(async () => (await client.getBooleanValue(on.key, true, { workspace: ws.slug, targetingKey: "user-1" })) === false, 30_000, "kill via OFREP");
     const killed = await client.getBooleanDetails(on.key, true, { workspace: ws.slug, targetingKey: "user-1" });
     expect(killed).toMatchObject({ value: false, reason: "DISABLED", flagMetadata: { reason: "killed" } });
   });

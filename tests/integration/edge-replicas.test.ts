@@ -53,17 +53,17 @@ describe("three edge replicas on one database", () => {
     const t = await makeToken();
     const f = await makeFlag({ bps: 10000, prefix: "replica" });
     // Each replica learns the new token, workspace and flag.
-    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.status === 200 && r.doc.flags[f.key]?.value === true), 10_000, "setup on all replicas");
+    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.status === 200 && r.doc.flags[f.key]?.value === true), 60_000, "setup on all replicas");
 
     await db()`select public.kill_feature_flag(${f.id}, 'replica test')`;
-    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.doc?.flags[f.key]?.reason === "killed"), 5000, "the kill switch on all replicas");
+    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.doc?.flags[f.key]?.reason === "killed"), 30_000, "the kill switch on all replicas");
 
     await db()`update public.workspace_rollouts set stage = 3 where workspace_id = ${ws.id}`;
-    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.doc?.migrations["lead-centric"].stage === 3), 5000, "the stage change on all replicas");
+    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.doc?.migrations["lead-centric"].stage === 3), 30_000, "the stage change on all replicas");
     const etags = new Set((await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).map((r) => r.etag));
     expect(etags.size).toBe(1);
 
     await db()`update public.ingest_tokens set revoked_at = now() where id = ${t.id}`;
-    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.status === 401), 5000, "revocation on all replicas");
+    await until(async () => (await Promise.all(urls.map((u) => read(u, ws.slug, t.raw)))).every((r) => r.status === 401), 30_000, "revocation on all replicas");
   });
 });

@@ -424,10 +424,11 @@ describe("the worker", () => {
     const plan = await createPlan(admin, mig, [{ target_stage: 1, cohort_kind: "percent", cohort_percent: 100, max_concurrent: 10, approvals_required: 1 }]);
     await startPlan(plan);
     await tick(plan, 0);
-    const worker = await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 1 });
+    // Plan ticks only: notification jobs of other test files sharing the database stay theirs.
+    const worker = await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 1, tasks: ["plan_tick"] });
     try {
       await asUser(operator, (tx) => tx`select public.decide_rollout_plan_step(${plan}, 0, 'approve', 'go')`);
-      await expect.poll(async () => (await stages(mig)).filter((r) => r.stage === 1).length, { timeout: 20_000, interval: 200 }).toBe(3);
+      await expect.poll(async () => (await stages(mig)).filter((r) => r.stage === 1).length, { timeout: 120_000, interval: 200 }).toBe(3);
     } finally {
       await worker.stop();
     }
