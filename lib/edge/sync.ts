@@ -108,6 +108,7 @@ export class EdgeCache {
     const id = UUID.test(rawId ?? "") ? rawId : "";
     const version = Number(v);
     if (Number.isFinite(version) && version > this.version) this.version = version;
+    this.noteVersion(version);
     this.lastContactAt = Date.now();
     this.dbOk = true;
     if (kind === "ws" && id) this.enqueue(`ws:${id}`, version);
@@ -117,6 +118,25 @@ export class EdgeCache {
   }
 
   private pendingVersion = 0;
+
+  // Every version up to `contiguous` has been notified or loaded; `ahead` holds the
+  // notified ones above it. A version left out (a lost notification, or a change
+  // whose transaction rolled back after taking its number) keeps `contiguous` below
+  // the database's version, even when later notifications arrive: the poll sees it.
+  private contiguous = 0;
+  private ahead = new Set<number>();
+
+  private noteVersion(v: number) {
+    if (!Number.isFinite(v) || v <= this.contiguous) return;
+    this.ahead.add(v);
+    while (this.ahead.has(this.contiguous + 1)) this.ahead.delete(++this.contiguous);
+  }
+
+  private loadedUpTo(v: number) {
+    if (v > this.contiguous) this.contiguous = v;
+    for (const a of this.ahead) if (a <= this.contiguous) this.ahead.delete(a);
+    while (this.ahead.has(this.contiguous + 1)) this.ahead.delete(++this.contiguous);
+  }
 
   private enqueue(item: string, version = 0) {
     if (this.stopped) return;
@@ -163,13 +183,13 @@ export class EdgeCache {
         this.enqueue("all");
         return;
       }
-      // A version above every one we were told about, still uncovered a poll later,
-      // is a lost notification (one merely in flight arrives within milliseconds).
-      if (this.gapSeen !== null && this.version < this.gapSeen) {
-        this.opts.log?.("edge: missed a notification; reloading", { dbVersion, version: this.version });
+      // A version we were not told about, still uncovered a poll later, is a lost
+      // notification (one merely in flight arrives within milliseconds).
+      if (this.gapSeen !== null && this.contiguous < this.gapSeen) {
+        this.opts.log?.("edge: missed a notification; reloading", { dbVersion, version: this.version, contiguous: this.contiguous });
         this.gapSeen = null;
         this.enqueue("all");
-      } else this.gapSeen = dbVersion > this.version ? dbVersion : null;
+      } else this.gapSeen = dbVersion > this.contiguous ? dbVersion : null;
     } catch {
       this.dbOk = false;
     }
@@ -191,6 +211,7 @@ export class EdgeCache {
       for (const t of await loadTokens(tx, null)) next.tokens.set(t.hash, t);
     });
     this.resyncs++;
+    this.loadedUpTo(version);
     if (version > this.version) this.version = version;
     if (version > this.appliedVersion) this.appliedVersion = version;
     const old = this.snap;
