@@ -113,7 +113,6 @@ test.describe("stopped migration", () => {
     await page.getByRole("button", { name: "Resume migration…" }).click();
     const d = page.getByRole("dialog");
     await d.getByLabel("Reason").fill("Fixed in 3.2.1");
-    await d.getByRole("button", { name: "Resume migration" }).click();
     await expect(d.getByRole("button", { name: "Resume migration" })).toBeDisabled(); // typed confirmation missing
     await d.getByLabel(/Type .* to confirm/).fill(m.key);
     await d.getByRole("button", { name: "Resume migration" }).click();
