@@ -1,15 +1,17 @@
 import { z } from "zod";
+import { migrationKey, workspaceSlug } from "@/lib/validation/identifiers";
+import { text } from "@/lib/validation/text";
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 /** The audit filters as they appear in the URL (page and CSV export share them). */
 export const AuditParams = z.object({
   source: z.enum(["transition", "flag", "event"]).optional().catch(undefined),
-  q: z.string().trim().max(100).optional().catch(undefined),
-  actor: z.string().trim().max(254).optional().catch(undefined),
-  workspace: slug.optional().catch(undefined),
-  migration: slug.optional().catch(undefined),
+  // text(): a NUL (Postgres text cannot hold one) drops the filter instead of failing the page.
+  q: text().trim().max(100).optional().catch(undefined),
+  actor: text().trim().max(254).optional().catch(undefined),
+  workspace: workspaceSlug.optional().catch(undefined),
+  migration: migrationKey.optional().catch(undefined),
   from: day.optional().catch(undefined),
   to: day.optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
