@@ -132,7 +132,7 @@ export function FeedbackSection({ target, range }: { target: Target; range: Rang
                     <dl className="mt-1 flex flex-wrap gap-1.5 text-xs">
                       {Object.entries(c.context).slice(0, 6).map(([k, v]) => (
                         <div key={k} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-600">
-                          <dt className="inline font-medium">{k}</dt>: <dd className="inline font-mono">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+                          <dt className="inline font-medium">{k}:</dt> <dd className="inline font-mono">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
                         </div>
                       ))}
                     </dl>

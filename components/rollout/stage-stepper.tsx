@@ -34,7 +34,7 @@ export function StageStepper({ stages, current, status }: { stages: StageRow[]; 
               </span>
               <span className={cn("min-w-0 break-words text-sm font-medium", here ? "text-slate-900" : "text-slate-700")}>{s.name}</span>
             </div>
-            <p className="mt-1.5 line-clamp-3 text-xs leading-relaxed text-slate-500">{s.description}</p>
+            <p className="mt-1.5 line-clamp-3 text-xs leading-relaxed text-slate-600">{s.description}</p>
           </li>
         );
       })}

@@ -45,7 +45,7 @@ export default async function FlagPage({ params }: { params: Promise<{ key: stri
           <p className="mt-1 text-sm text-slate-600">
             {flag.migrationKey ? (
               <>On for workspaces at stage <strong>{flag.minStage} · {flag.minStageName}</strong> or later of{" "}
-                <Link className="text-brand-700 hover:underline" href={`/migrations/${flag.migrationKey}`}>{flag.migrationName}</Link>, then for {formatBps(flag.rolloutBps)} of units.</>
+                <Link className="text-brand-700 underline" href={`/migrations/${flag.migrationKey}`}>{flag.migrationName}</Link>, then for {formatBps(flag.rolloutBps)} of units.</>
             ) : <>Not linked to a migration: on for {formatBps(flag.rolloutBps)} of units when enabled.</>}
           </p>
         </div>
