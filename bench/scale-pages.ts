@@ -25,7 +25,9 @@ try {
                                     (select count(*) from public.feedback_tracking)::int as feedback, (select count(*) from public.stage_transitions)::int as transitions`;
   console.log(`database: ${counts.workspaces} workspaces, ${Number(counts.samples).toLocaleString("en-US")} raw samples, ${counts.feedback} feedback, ${counts.transitions} transitions`);
   const [viewer] = await sql`select id, email from auth.users where email = 'viewer@example.com'`;
-  const token = await new SignJWT({ email: viewer.email, role: "authenticated" }).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+  // Sessions live on the server: the token names an open row, as a sign-in creates it.
+  const [{ sid }] = await sql`insert into app_private.sessions (id, user_id, expires_at) values (gen_random_uuid(), ${viewer.id}, now() + interval '1 hour') returning id as sid`;
+  const token = await new SignJWT({ email: viewer.email, role: "authenticated", session_id: sid }).setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(viewer.id).setAudience("authenticated").setIssuer("rollout-console").setIssuedAt().setExpirationTime("1h")
     .sign(new TextEncoder().encode(secret));
   const headers = { cookie: `rc_session=${token}` };

@@ -172,7 +172,10 @@ export async function createOperatorCookie(sql: Sql): Promise<string> {
   const email = `operator-${randomUUID().slice(0, 8)}@faults.example`;
   const u = { id: await upsertAuthUser(sql as never, { email, encryptedPassword: "x" }) };
   await sql`insert into public.members (user_id, role) values (${u.id}, 'operator')`;
-  const jwt = await new SignJWT({ email, role: "authenticated", session_id: randomUUID() })
+  // Sessions live on the server: the cookie names an open row, as a sign-in creates it.
+  const sessionId = randomUUID();
+  await sql`insert into app_private.sessions (id, user_id, expires_at) values (${sessionId}, ${u.id}, now() + interval '2 hours')`;
+  const jwt = await new SignJWT({ email, role: "authenticated", session_id: sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(u.id)
     .setAudience("authenticated")
