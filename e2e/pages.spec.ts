@@ -1,4 +1,6 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
+import postgres from "postgres";
 import { expect, hydrated, loginAs, shot, test, type Role } from "./fixtures";
 
 // Every page, as each role, at 1440 and 390 px: a screenshot (e2e/screenshots/pages-*),
@@ -17,6 +19,23 @@ const PAGES = [
   { name: "guardrails", path: "/settings/guardrails" },
   { name: "notifications", path: "/settings/notifications" },
 ];
+
+// Lists drawn with rows, whatever ran before: an active and a revoked ingest token
+// (the seed has none, and an empty list hides the table's layout at 390 px).
+test.beforeAll(async () => {
+  const sql = postgres(process.env.E2E_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  try {
+    const tag = randomUUID().slice(0, 8);
+    for (const revoked of [false, true]) {
+      const raw = `rc_${randomBytes(24).toString("base64url")}`;
+      await sql`insert into public.ingest_tokens (name, token_hash, prefix, scopes, revoked_at)
+                values (${`pages ${tag}${revoked ? " revoked" : ""}`}, ${createHash("sha256").update(raw).digest("hex")}, ${raw.slice(0, 8)},
+                        ${["metrics:write", "feedback:write", "state:read"]}::text[], ${revoked ? new Date() : null})`;
+    }
+  } finally {
+    await sql.end();
+  }
+});
 
 for (const role of ["admin", "operator", "viewer"] as Role[]) {
   for (const width of [1440, 390]) {

@@ -1,10 +1,12 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cn } from "./cn";
 
-/** A table that scrolls sideways inside its card on narrow screens (focusable, so keyboards can scroll it too). */
+/** A table that scrolls sideways inside its card on narrow screens (focusable, so keyboards can scroll it too).
+ *  `relative` makes the scroller the containing block of absolutely positioned content (sr-only labels),
+ *  which would otherwise stick out of it and widen the page. */
 export function Table({ children, className, label = "Table" }: { children: ReactNode; className?: string; label?: string }) {
   return (
-    <div className={cn("overflow-x-auto", className)} tabIndex={0} role="region" aria-label={label}>
+    <div className={cn("relative overflow-x-auto", className)} tabIndex={0} role="region" aria-label={label}>
       <table className="min-w-full divide-y divide-slate-200 text-sm">{children}</table>
     </div>
   );

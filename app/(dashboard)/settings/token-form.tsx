@@ -40,7 +40,7 @@ export function TokenForm({ workspaces }: { workspaces: { id: string; slug: stri
         <div className="rounded-lg bg-emerald-50 p-4 ring-1 ring-emerald-200" role="status" data-testid="new-token">
           <p className="text-sm font-medium text-emerald-900">Token “{created.name}” created. Copy it now: it is not shown again.</p>
           <div className="mt-2 flex items-center gap-2">
-            <code className="block flex-1 overflow-x-auto rounded bg-white px-3 py-2 font-mono text-sm text-slate-900 ring-1 ring-emerald-200" data-testid="new-token-value">{created.token}</code>
+            <code className="block min-w-0 flex-1 overflow-x-auto rounded bg-white px-3 py-2 font-mono text-sm text-slate-900 ring-1 ring-emerald-200" data-testid="new-token-value">{created.token}</code>
             <Button variant="secondary" size="sm" onClick={async () => { await navigator.clipboard.writeText(created.token); setCopied(true); }}>{copied ? "Copied" : "Copy"}</Button>
             <Button variant="ghost" size="sm" onClick={() => setCreated(null)}>Done</Button>
           </div>
