@@ -24,7 +24,8 @@ test.describe("rollout plans", () => {
     await page.goto(`/migrations/${mig.key}`);
     const panel = page.getByTestId("plan-panel");
     await expect(panel).toContainText("No plan yet");
-    await page.getByLabel("New plan from a template").selectOption("weekly");
+    await page.getByRole("button", { name: "New plan…" }).click();
+    await page.getByLabel("Start from").selectOption("weekly");
     await page.getByRole("button", { name: "Create draft plan" }).click();
     await expect(panel.getByText("draft", { exact: true })).toBeVisible();
     await page.getByRole("button", { name: "Start plan" }).click();
@@ -40,6 +41,69 @@ test.describe("rollout plans", () => {
     await shot(page, "plan-1440");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, "plan-390");
+  });
+
+  test("an admin writes a plan in the editor: steps, cohorts, a window and a freeze; mistakes are named before sending", async ({ page, sql }) => {
+    const mig = await arrange(sql, 3);
+    const [named] = await sql`select w.slug from public.workspaces w join public.workspace_rollouts r on r.workspace_id = w.id
+                              where r.migration_id = ${mig.id} and not w.is_canary limit 1`;
+    await loginAs(page, "admin");
+    await page.goto(`/migrations/${mig.key}`);
+    await page.getByRole("button", { name: "New plan…" }).click();
+    const editor = page.getByTestId("plan-editor");
+    await page.getByLabel("Start from").selectOption("blank");
+    await page.getByLabel("Plan name").fill("Hand-written ramp");
+    await page.getByLabel("Time zone").fill("UTC");
+    // Step 1: canaries to stage 1.
+    await page.getByLabel("Cohort").selectOption("canaries");
+    await page.getByLabel("Up to stage").selectOption("1");
+    // Step 2: one named workspace to the last stage, one approval first.
+    await page.getByRole("button", { name: "Add step" }).click();
+    await editor.getByTestId("plan-editor-step").nth(1).getByLabel("Cohort").selectOption("workspaces");
+    await expect(page.getByTestId("plan-editor-problem")).toHaveText("Step 2, cohortWorkspaces: at least one workspace");
+    await expect(page.getByRole("button", { name: "Create draft plan" })).toBeDisabled();
+    await page.getByLabel("Workspace slugs (comma-separated)").fill(named.slug);
+    await editor.getByTestId("plan-editor-step").nth(1).getByLabel("Approvals before it starts").fill("1");
+    // Step 3: a percentage that shrinks is named, then fixed.
+    await page.getByRole("button", { name: "Add step" }).click();
+    await editor.getByTestId("plan-editor-step").nth(2).getByLabel("Percent of workspaces").fill("0");
+    await expect(page.getByTestId("plan-editor-problem")).toHaveText("Step 3, cohortPercent: more than 0 %");
+    await editor.getByTestId("plan-editor-step").nth(2).getByLabel("Percent of workspaces").fill("100");
+    // A window on weekdays and a freeze.
+    await page.getByRole("button", { name: "Add window" }).click();
+    await page.getByRole("button", { name: "Add freeze" }).click();
+    await editor.getByTestId("plan-editor-freeze").getByLabel("From", { exact: true }).fill("2030-12-24T00:00");
+    await editor.getByTestId("plan-editor-freeze").getByLabel("To", { exact: true }).fill("2030-12-27T00:00");
+    await editor.getByLabel("Reason").fill("holidays");
+    await expect(page.getByTestId("plan-editor-problem")).toHaveCount(0);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), "the page, editor open, fits a phone after the window narrows").toBeLessThanOrEqual(0);
+    await shot(page, "plan-editor-390");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await shot(page, "plan-editor-1440");
+    await page.getByRole("button", { name: "Create draft plan" }).click();
+    await expect(page.getByTestId("plan-panel").getByText("draft", { exact: true })).toBeVisible();
+
+    const [plan] = await sql`select id, name, time_zone, windows, jsonb_array_length(freezes) as freezes from public.rollout_plans where migration_id = ${mig.id}`;
+    expect(plan).toMatchObject({ name: "Hand-written ramp", time_zone: "UTC", windows: [{ days: [1, 2, 3, 4, 5], from: "09:00", to: "17:00" }], freezes: 1 });
+    const steps = await sql`select position, target_stage, cohort_kind, cohort_percent::float8 as pct, cardinality(cohort_workspaces) as named, approvals_required
+                            from public.rollout_plan_steps where plan_id = ${plan.id} order by position`;
+    expect(steps).toEqual([
+      { position: 0, target_stage: 1, cohort_kind: "canaries", pct: null, named: null, approvals_required: 0 },
+      { position: 1, target_stage: 2, cohort_kind: "workspaces", pct: null, named: 1, approvals_required: 1 },
+      { position: 2, target_stage: 2, cohort_kind: "percent", pct: 100, named: null, approvals_required: 0 },
+    ]);
+  });
+
+  test("operators and viewers see the plan but no editor", async ({ page, sql }) => {
+    const mig = await arrange(sql, 1);
+    for (const role of ["operator", "viewer"] as const) {
+      await page.context().clearCookies();
+      await loginAs(page, role);
+      await page.goto(`/migrations/${mig.key}`);
+      await expect(page.getByTestId("plan-panel")).toContainText("No plan yet");
+      await expect(page.getByRole("button", { name: "New plan…" })).toHaveCount(0);
+    }
   });
 
   test("an operator approves a step and watches the workspaces move", async ({ page, sql }) => {

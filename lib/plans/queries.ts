@@ -1,7 +1,9 @@
 import "server-only";
 import { sql, type Tx } from "@/lib/db";
 import { hashToken } from "@/lib/api/token-auth";
-import type { PlanStatus, PlanTemplate } from "./types";
+import { ExpectedError } from "@/lib/errors";
+import { stepsForSql, stepsFromTemplate, type PlanDraft, type PlanStepDraft } from "./draft";
+import { PLAN_TEMPLATES, type PlanStatus, type PlanTemplate } from "./types";
 
 // Thin wrappers over the plan functions (supabase/schemas/plans/): the rules,
 // roles and locks live in Postgres.
@@ -13,6 +15,31 @@ export async function planStatus(tx: Tx, migrationId: string): Promise<PlanStatu
 
 export async function createPlanFromTemplate(tx: Tx, migrationId: string, template: PlanTemplate, timeZone: string): Promise<string> {
   const [{ id }] = await tx<{ id: string }[]>`select public.create_rollout_plan_from_template(${migrationId}, ${template}, ${timeZone}) as id`;
+  return id;
+}
+
+/** The templates' steps and windows for a migration whose last stage is `lastStage` (the editor starts from them). */
+export async function planTemplates(lastStage: number): Promise<Record<PlanTemplate, { steps: PlanStepDraft[]; windows: PlanDraft["windows"] }>> {
+  // app_private.plan_template is a pure function of its arguments, closed to the API roles.
+  const names = Object.keys(PLAN_TEMPLATES) as PlanTemplate[];
+  const rows = await sql()<{ name: PlanTemplate; tpl: { steps: Record<string, unknown>[]; windows: PlanDraft["windows"] } }[]>`
+    select t.name, app_private.plan_template(t.name, ${lastStage}) as tpl from unnest(${names}::text[]) as t(name)`;
+  return Object.fromEntries(rows.map((r) => [r.name, { steps: stepsFromTemplate(r.tpl), windows: r.tpl.windows }])) as never;
+}
+
+/**
+ * A draft plan from the editor. Named workspaces are resolved by slug (an unknown
+ * one is refused by name); the rules are checked again by public.create_rollout_plan.
+ */
+export async function createPlanFromDraft(tx: Tx, migrationId: string, d: PlanDraft): Promise<string> {
+  const slugs = [...new Set(d.steps.flatMap((s) => (s.cohortKind === "workspaces" ? s.cohortWorkspaces ?? [] : [])))];
+  const found = slugs.length ? await tx<{ slug: string; id: string }[]>`select slug, id from public.workspaces where slug = any (${slugs})` : [];
+  const ids = new Map(found.map((w) => [w.slug, w.id]));
+  const missing = slugs.filter((s) => !ids.has(s));
+  if (missing.length) throw new ExpectedError(`Unknown workspace(s): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}.`);
+  const [{ id }] = await tx<{ id: string }[]>`
+    select public.create_rollout_plan(${migrationId}, ${d.name}, ${tx.json(stepsForSql(d.steps, ids) as never)}, ${d.timeZone},
+      ${tx.json(d.windows as never)}, ${tx.json(d.freezes as never)}, ${d.earliestStart ? new Date(d.earliestStart) : null}) as id`;
   return id;
 }
 

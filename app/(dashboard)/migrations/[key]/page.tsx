@@ -6,7 +6,7 @@ import { StageAreaChart } from "@/components/rollout/stage-area-chart";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
-import { planStatus } from "@/lib/plans/queries";
+import { planStatus, planTemplates } from "@/lib/plans/queries";
 import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
 import { getStops } from "@/lib/rollouts/summary";
 import { RelativeTime } from "@/components/ui/time";
@@ -46,6 +46,7 @@ export default async function MigrationPage({ params, searchParams }: { params: 
     { day: "now", counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [`s${k}`, v])) }];
   const canOperate = roleAtLeast(session.role, "operator");
   const isAdmin = roleAtLeast(session.role, "admin");
+  const templates = isAdmin ? await planTemplates(migration.stages.length - 1) : null;
   const pages = Math.max(1, Math.ceil(workspaces.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number.parseInt((await searchParams).page ?? "1", 10) || 1));
   const shown = workspaces.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
@@ -83,7 +84,7 @@ export default async function MigrationPage({ params, searchParams }: { params: 
       <Card>
         <CardHeader title="Rollout plan" description="Steps the console carries out by itself, on each workspace's gate, within the plan's windows and approvals." />
         <CardBody>
-          <PlanPanel migration={migration.key} plan={plan} stageNames={migration.stages.map((st) => st.name)} role={session.role ?? "viewer"} />
+          <PlanPanel migration={migration.key} plan={plan} stageNames={migration.stages.map((st) => st.name)} role={session.role ?? "viewer"} templates={templates} />
         </CardBody>
       </Card>
 

@@ -4,13 +4,15 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
-import { createPlanFromTemplate, decidePlanStep, setPlanState, startPlan } from "@/lib/plans/queries";
+import { PlanDraftSchema } from "@/lib/plans/draft";
+import { createPlanFromDraft, createPlanFromTemplate, decidePlanStep, setPlanState, startPlan } from "@/lib/plans/queries";
 import { PLAN_TEMPLATES, type PlanTemplate } from "@/lib/plans/types";
 import { resolveMigration } from "@/lib/rollouts/transitions";
 import { migrationKey } from "@/lib/validation/identifiers";
+import { text } from "@/lib/validation/text";
 
 const planId = z.string().uuid("not a plan id");
-const note = z.string().trim().max(2000, "at most 2000 characters").default("");
+const note = text().trim().max(2000, "at most 2000 characters").default("");
 
 const CreateSchema = z.object({
   migration: migrationKey,
@@ -30,6 +32,20 @@ export const createPlan = defineAction({ name: "createPlan", schema: CreateSchem
   revalidatePath(`/migrations/${input.migration}`);
   return { id };
 });
+
+/** A plan from the editor (admins): its own steps, windows, freezes and earliest start; a draft until started. */
+export const createCustomPlan = defineAction(
+  { name: "createCustomPlan", schema: z.object({ migration: migrationKey, plan: PlanDraftSchema, start: z.boolean().default(false) }), role: "admin" },
+  async (input, { session }) => {
+    const id = await asUser(session.claims, async (tx) => {
+      const plan = await createPlanFromDraft(tx, await resolveMigration(tx, input.migration), input.plan);
+      if (input.start) await startPlan(tx, plan);
+      return plan;
+    });
+    revalidatePath(`/migrations/${input.migration}`);
+    return { id };
+  },
+);
 
 export const startRolloutPlan = defineAction({ name: "startRolloutPlan", schema: z.object({ migration: migrationKey, plan: planId }), role: "admin" }, async (input, { session }) => {
   await asUser(session.claims, (tx) => startPlan(tx, input.plan));

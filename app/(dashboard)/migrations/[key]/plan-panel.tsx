@@ -4,21 +4,24 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Input, Label, Select } from "@/components/ui/input";
-import { cohortLabel, PLAN_TEMPLATES, type PlanStatus, type PlanTemplate } from "@/lib/plans/types";
-import { changePlanState, createPlan, decideStep, startRolloutPlan } from "./plan-actions";
+import { Input, Label } from "@/components/ui/input";
+import { cohortLabel, type PlanStatus } from "@/lib/plans/types";
+import { changePlanState, decideStep, startRolloutPlan } from "./plan-actions";
+import { PlanEditor, type Templates } from "./plan-editor";
 
 const STATE_TONE: Record<PlanStatus["state"], Tone> = { draft: "neutral", running: "blue", paused: "amber", halted: "red", aborted: "neutral", done: "green" };
 const STEP_TONE = { done: "green", current: "blue", next: "neutral" } as const;
 
 /** The migration's rollout plan: steps done / current / next, what the current step waits for, and the people's buttons. */
-export function PlanPanel({ migration, plan, stageNames, role }: { migration: string; plan: PlanStatus | null; stageNames: string[]; role: "viewer" | "operator" | "admin" }) {
+export function PlanPanel({ migration, plan, stageNames, role, templates }: {
+  migration: string; plan: PlanStatus | null; stageNames: string[]; role: "viewer" | "operator" | "admin";
+  /** the templates' steps (admins only: the editor starts from them) */
+  templates: Templates | null;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState("");
-  const [template, setTemplate] = useState<PlanTemplate>("canary_percent");
-  const [timeZone, setTimeZone] = useState("Europe/Berlin");
   const canOperate = role !== "viewer";
   const isAdmin = role === "admin";
 
@@ -107,21 +110,7 @@ export function PlanPanel({ migration, plan, stageNames, role }: { migration: st
       ) : (
         <p className="text-sm text-slate-500">No plan yet: workspaces move only when someone advances them.</p>
       )}
-      {!live && isAdmin ? (
-        <div className="grid gap-3 rounded-lg bg-slate-50 p-3 ring-1 ring-slate-200 sm:grid-cols-[1fr_12rem_auto] sm:items-end">
-          <div className="space-y-1.5">
-            <Label htmlFor="plan-template">New plan from a template</Label>
-            <Select id="plan-template" value={template} onChange={(e) => setTemplate(e.target.value as PlanTemplate)}>
-              {Object.entries(PLAN_TEMPLATES).map(([k, label]) => <option key={k} value={k}>{label}</option>)}
-            </Select>
-          </div>
-          <div className="space-y-1.5">
-            <Label htmlFor="plan-tz">Time zone</Label>
-            <Input id="plan-tz" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />
-          </div>
-          <Button disabled={pending} onClick={() => run(() => createPlan({ migration, template, timeZone, start: false }))}>Create draft plan</Button>
-        </div>
-      ) : null}
+      {!live && isAdmin && templates ? <PlanEditor migration={migration} stageNames={stageNames} templates={templates} /> : null}
       {error ? <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
     </div>
   );
