@@ -7,7 +7,8 @@
 --   * the move is written by app_private.apply_transition (rollouts/transition.sql).
 -- Who: operators and admins advance; viewers may preview (dry run) a bulk advance;
 -- only admins override. A bulk advance is reported by one notification.
--- requires: common/roles.sql, rollouts/gate.sql, rollouts/transition.sql
+-- During a live plan's freeze, only admins advance by hand, with a reason (plans/freeze.sql).
+-- requires: common/roles.sql, rollouts/gate.sql, rollouts/transition.sql, plans/freeze.sql
 
 -- Decides and (unless p_dry_run) performs one workspace's advance. The caller has
 -- checked the role and locked the rollout row. Returns {outcome: moved | failed |
@@ -88,6 +89,7 @@ begin
       raise exception 'An override needs a written reason (at least 10 characters).' using errcode = 'P0001';
     end if;
   end if;
+  perform app_private.require_freeze_override(p_migration, p_reason);
   r := app_private.lock_rollout(p_workspace, p_migration, p_expected_stage, p_expected_version);
   result := app_private.advance_one(r, app_private.last_stage(p_migration), p_reason, p_override, false, null);
   case result ->> 'outcome'
@@ -157,6 +159,9 @@ begin
   if p_from_stage < 0 or p_from_stage >= last then
     raise exception 'Stage % has no next stage to advance to.', p_from_stage using errcode = 'P0001';
   end if;
+  if not p_dry_run then
+    perform app_private.require_freeze_override(p_migration, p_reason);
+  end if;
 
   select count(*) filter (where stage >= p_from_stage), count(*) filter (where stage > p_from_stage)
     into population, already
@@ -224,6 +229,9 @@ begin
     raise exception 'Select at most 1000 workspaces at a time (got %).', cardinality(p_workspaces) using errcode = 'P0001';
   end if;
   last := app_private.last_stage(p_migration);
+  if not p_dry_run then
+    perform app_private.require_freeze_override(p_migration, p_reason);
+  end if;
 
   perform 1 from public.workspace_rollouts
    where migration_id = p_migration and workspace_id = any (p_workspaces)
