@@ -188,6 +188,42 @@ describe("the plan engine", () => {
     expect(r.plans[0].state).toBe("halted");
     expect(await stages(mig)).toEqual(before);
   });
+
+  it("reads cohorts from a cached wave order that follows enrollments, canary flags and tiers", async () => {
+    const { mig, ids } = await population(12, 2);
+    const plan = await createPlan(admin, mig, [
+      { target_stage: 1, cohort_kind: "canaries" },
+      { target_stage: 1, cohort_kind: "tier", cohort_tier: "pro" },
+      { target_stage: 1, cohort_kind: "workspaces", cohort_workspaces: ids.slice(3, 6) },
+      { target_stage: 1, cohort_kind: "percent", cohort_percent: 25 },
+      { target_stage: 2, cohort_kind: "percent", cohort_percent: 100 },
+    ]);
+    // Each step's cohort from the cache (refreshed as a tick does) against the one computed afresh.
+    const compare = async () => {
+      const [{ n }] = await db()`select app_private.refresh_wave_ranks(${mig}) as n`;
+      const rows = await db()`
+        select s.position,
+               array(select c.workspace_id::text from app_private.plan_step_cohort(${mig}, s, ${n}::int) c order by c.wave_rank) as cached,
+               array(select c.workspace_id::text from app_private.plan_cohort(${mig}, s) c order by c.wave_rank) as fresh
+          from public.rollout_plan_steps s where s.plan_id = ${plan} order by s.position`;
+      for (const r of rows) expect(r.cached, `step ${r.position}`).toEqual(r.fresh);
+      return rows.map((r) => r.cached as string[]);
+    };
+    const first = await compare();
+    expect(first[0]).toHaveLength(2);
+    expect(first[3]).toHaveLength(3);
+
+    const extra = await createWorkspace({ canary: true });
+    await enroll(extra.id, mig);
+    expect((await compare())[0]).toContain(extra.id);
+    await db()`update public.workspaces set is_canary = false where id = ${ids[0]}`;
+    await db()`update public.workspaces set tier = 'pro' where id = any(${ids.slice(6, 8)}::uuid[])`;
+    const changed = await compare();
+    expect(changed[0]).not.toContain(ids[0]);
+    expect(new Set(changed[1])).toEqual(new Set(ids.slice(6, 8)));
+    await db()`delete from public.workspace_rollouts where workspace_id = ${ids[1]} and migration_id = ${mig}`;
+    expect((await compare())[4]).toHaveLength(12);
+  });
 });
 
 describe("time rules and approvals", () => {
