@@ -1,5 +1,6 @@
 // npm run test:faults — the fault suite (tests/faults/): Postgres restarted under
-// load, workers killed during deliveries, two app instances on one database.
+// load, workers killed during deliveries and plan ticks, two app instances on one
+// database, two workers ticking one plan.
 // Each test file starts its own embedded Postgres cluster (own port and data dir
 // under .data/) and its own `next start` / worker processes, and cleans them up.
 // It needs a production build: the one in NEXT_DIST_DIR (default .next) is

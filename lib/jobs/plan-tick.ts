@@ -4,7 +4,8 @@ import { z } from "zod";
 const Payload = z.object({ planId: z.string().uuid().optional() }).strict();
 
 // One tick of the rollout plans (public.run_plan_tick): every running plan on the
-// schedule, or one plan right after a person approved, resumed, started or skipped.
+// schedule, or one plan right after a person approved, resumed, started or skipped,
+// or after a telemetry batch for a workspace of its current step's cohort.
 // The tick is idempotent and skips a plan another worker is ticking, so a retried
 // or duplicated job never moves a workspace twice.
 export const planTick: Task = async (payload, helpers) => {

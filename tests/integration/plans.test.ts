@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getPlan } from "../../app/api/v1/migrations/[key]/plan/route";
 import { startWorker } from "../../lib/jobs/runner";
 import {
-  asAnon, asUser, closeDb, createMigration, createUser, db, enroll, type StageSpec, type TestUser,
+  asAnon, asUser, closeDb, createMigration, createUser, db, enroll, storeSamples, traffic, type StageSpec, type TestUser,
 } from "../helpers/db";
 import { createWorkspace } from "../helpers/db";
 
@@ -187,6 +187,42 @@ describe("the plan engine", () => {
     const r = await tick(plan, 2);
     expect(r.plans[0].state).toBe("halted");
     expect(await stages(mig)).toEqual(before);
+  });
+
+  it("reads cohorts from a cached wave order that follows enrollments, canary flags and tiers", async () => {
+    const { mig, ids } = await population(12, 2);
+    const plan = await createPlan(admin, mig, [
+      { target_stage: 1, cohort_kind: "canaries" },
+      { target_stage: 1, cohort_kind: "tier", cohort_tier: "pro" },
+      { target_stage: 1, cohort_kind: "workspaces", cohort_workspaces: ids.slice(3, 6) },
+      { target_stage: 1, cohort_kind: "percent", cohort_percent: 25 },
+      { target_stage: 2, cohort_kind: "percent", cohort_percent: 100 },
+    ]);
+    // Each step's cohort from the cache (refreshed as a tick does) against the one computed afresh.
+    const compare = async () => {
+      const [{ n }] = await db()`select app_private.refresh_wave_ranks(${mig}) as n`;
+      const rows = await db()`
+        select s.position,
+               array(select c.workspace_id::text from app_private.plan_step_cohort(${mig}, s, ${n}::int) c order by c.wave_rank) as cached,
+               array(select c.workspace_id::text from app_private.plan_cohort(${mig}, s) c order by c.wave_rank) as fresh
+          from public.rollout_plan_steps s where s.plan_id = ${plan} order by s.position`;
+      for (const r of rows) expect(r.cached, `step ${r.position}`).toEqual(r.fresh);
+      return rows.map((r) => r.cached as string[]);
+    };
+    const first = await compare();
+    expect(first[0]).toHaveLength(2);
+    expect(first[3]).toHaveLength(3);
+
+    const extra = await createWorkspace({ canary: true });
+    await enroll(extra.id, mig);
+    expect((await compare())[0]).toContain(extra.id);
+    await db()`update public.workspaces set is_canary = false where id = ${ids[0]}`;
+    await db()`update public.workspaces set tier = 'pro' where id = any(${ids.slice(6, 8)}::uuid[])`;
+    const changed = await compare();
+    expect(changed[0]).not.toContain(ids[0]);
+    expect(new Set(changed[1])).toEqual(new Set(ids.slice(6, 8)));
+    await db()`delete from public.workspace_rollouts where workspace_id = ${ids[1]} and migration_id = ${mig}`;
+    expect((await compare())[4]).toHaveLength(12);
   });
 });
 
@@ -429,6 +465,38 @@ describe("the worker", () => {
     try {
       await asUser(operator, (tx) => tx`select public.decide_rollout_plan_step(${plan}, 0, 'approve', 'go')`);
       await expect.poll(async () => (await stages(mig)).filter((r) => r.stage === 1).length, { timeout: 120_000, interval: 200 }).toBe(3);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("ticks a plan when a telemetry batch may have made a waiting workspace's gate pass; a flood of batches queues one job", async () => {
+    const mig = await createMigration([{}, { minSamples: 20 }]);
+    const ws = await createWorkspace();
+    await enroll(ws.id, mig.id, 0, 10);
+    const plan = await createPlan(admin, mig.id, [{ target_stage: 1, cohort_kind: "percent", cohort_percent: 100, max_concurrent: 10 }]);
+    // A plan whose step covers canaries only: a batch of a workspace outside it queues nothing.
+    const other = await createMigration([{}, {}]);
+    await enroll(ws.id, other.id, 0, 10);
+    const otherPlan = await createPlan(admin, other.id, [{ target_stage: 1, cohort_kind: "canaries", max_concurrent: 10 }]);
+    await startPlan(plan);
+    await startPlan(otherPlan);
+    await tick(plan, 0);
+    await tick(otherPlan, 0);
+    expect((await stages(mig.id))[0].stage).toBe(0); // no samples yet: the gate holds the step
+    const jobs = async (p: string) =>
+      Number((await db()`select count(*)::int as n from graphile_worker.jobs where key = ${`plan_tick:${p}`}`)[0].n);
+    await db()`select graphile_worker.remove_job(${`plan_tick:${plan}`})`;
+    await db()`select graphile_worker.remove_job(${`plan_tick:${otherPlan}`})`;
+
+    await storeSamples(ws.id, mig.id, traffic(25).map((x) => ({ ...x, ago: 1 })));
+    for (let i = 0; i < 10; i++) await db()`select public.after_telemetry_batch(${[ws.id]}::uuid[], ${[mig.id, other.id]}::uuid[])`;
+    expect(await jobs(plan)).toBe(1);
+    expect(await jobs(otherPlan)).toBe(0);
+
+    const worker = await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 1, tasks: ["plan_tick"] });
+    try {
+      await expect.poll(async () => (await stages(mig.id))[0].stage, { timeout: 120_000, interval: 200 }).toBe(1);
     } finally {
       await worker.stop();
     }
