@@ -1,7 +1,9 @@
 // Page and chart-API latency at scale (run `npm run seed:scale` first): the production
-// build against the 1 000-workspace database, signed in as the demo viewer. Times
-// full server renders (HTML) and the chart JSON, sequentially after a warm-up, and
-// reports the web process's memory. Prints figures; asserts nothing.
+// build against the scale database (1 000 workspaces by default; 10 000 with
+// SCALE_WORKSPACES=10000), signed in as the demo viewer. Times full server renders
+// (HTML) of every page and the chart JSON, sequentially after a warm-up, each row
+// beside a baseline measured in the same run, and reports the web process's memory. Prints figures; asserts nothing. BENCH_ONLY=<regexp>
+// limits it to the matching rows.
 // Run: npm run build && npm run seed:scale && npx tsx bench/scale-pages.ts
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
@@ -33,27 +35,50 @@ try {
   const headers = { cookie: `rc_session=${token}` };
   const [busy] = await sql`select w.slug from public.workspaces w join public.workspace_rollouts r on r.workspace_id = w.id
                            join public.migrations m on m.id = r.migration_id where m.key = 'ai-pipeline' and w.slug like 'ws-%' order by w.slug limit 1`;
+  const n = counts.workspaces.toLocaleString("en-US");
   const targets: [string, string][] = [
-    ["overview, page 1 (50 of 1 000 workspaces)", "/"],
+    [`overview, page 1 (50 of ${n} workspaces, summary)`, "/"],
     ["overview, page 10", "/?page=10"],
     ["overview, filtered (stage 2, sorted by alerts)", "/?at=ai-pipeline:2&sort=alerts"],
-    ["workspace page", `/workspaces/${busy.slug}?m=ai-pipeline`],
-    ["migration page (1 000 workspaces, 30-day chart)", "/migrations/ai-pipeline"],
+    ["overview, ready to advance (summary link)", "/?at=ai-pipeline&gate=ready"],
+    ["migrations list", "/migrations"],
+    [`migration page (${n} workspaces, plan, 30-day chart)`, "/migrations/ai-pipeline"],
+    ["migration page, page 20", "/migrations/ai-pipeline?page=20"],
+    ["migration page with a running plan (lead-centric)", "/migrations/lead-centric"],
+    ["workspace page (plan outlook)", `/workspaces/${busy.slug}?m=ai-pipeline`],
+    ["alerts", "/alerts"],
+    ["audit", "/audit"],
+    ["flags", "/flags"],
     ["chart API, workspace, 30 d", `/api/telemetry/series?migration=ai-pipeline&workspace=${busy.slug}&range=30d`],
     ["chart API, migration, 30 d", "/api/telemetry/series?migration=ai-pipeline&range=30d"],
     ["chart API, migration, 24 h", "/api/telemetry/series?migration=ai-pipeline&range=24h"],
   ];
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
   console.log(`web process memory at start (RSS, with children): ${rssMb(app.pid).toFixed(0)} MB`);
+  // The machine is shared: after every timed request the same client times
+  // /api/health (one trivial query, no rendering), and each row prints that baseline's p50 beside
+  // its figure, so a busy machine shows in the same run.
+  const timeOne = async (path: string) => {
+    const t0 = performance.now();
+    const res = await fetch(app.baseUrl + path, { headers, redirect: "manual" });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+    return performance.now() - t0;
+  };
   for (const [label, path] of targets) {
+    if (only && !only.test(label)) continue;
     const times: number[] = [];
+    const base: number[] = [];
     for (let i = 0; i < RUNS + 5; i++) {
-      const t0 = performance.now();
-      const res = await fetch(app.baseUrl + path, { headers, redirect: "manual" });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
-      if (i >= 5) times.push(performance.now() - t0);
+      const t = await timeOne(path);
+      const b = await timeOne("/api/health");
+      if (i >= 5) {
+        times.push(t);
+        base.push(b);
+      }
     }
-    console.log(`${label.padEnd(52)} ${summary(times)}`);
+    const p50 = [...base].sort((a, b) => a - b)[Math.floor(base.length / 2)];
+    console.log(`${label.padEnd(52)} ${summary(times)}  (baseline /api/health p50 ${p50.toFixed(1)} ms)`);
   }
   console.log(`web process memory after the run (RSS, with children): ${rssMb(app.pid).toFixed(0)} MB`);
 } finally {

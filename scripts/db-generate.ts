@@ -25,6 +25,8 @@ if (check) {
     problems.push(`supabase/schemas/${n} was removed: write a migration that drops what it defined, then run npm run db:generate -- <name>`);
   for (const f of status.unrecordedMigrations)
     problems.push(`migration ${f} is not in ${LOCK_FILE}: run npm run db:generate to record it`);
+  for (const g of status.sharedVersions)
+    problems.push(`migrations ${g.join(", ")} share the version ${g[0].split("_")[0]}: give the one that has not landed a later timestamp (rename it and its entry in ${LOCK_FILE})`);
   if (problems.length) {
     console.error(problems.map((p) => `✗ ${p}`).join("\n"));
     process.exit(1);

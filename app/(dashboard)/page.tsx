@@ -35,11 +35,12 @@ const PAGE_SIZE = 50;
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await requireSession();
   const params = Params.parse(await searchParams);
+  const viewer = { claims: session.claims, member: session.role !== null };
   const { columns, rows, total, summary } = await asUser(session.claims, async (tx) => {
     const columns = await listMigrationColumns(tx);
     const [migration, stage] = params.at?.split(":") ?? [];
-    const ids = params.gate && migration ? await readinessFilterIds(tx, migration, params.gate) : undefined;
-    const summary = await getOverviewSummary(tx);
+    const ids = params.gate && migration ? await readinessFilterIds(tx, viewer, migration, params.gate) : undefined;
+    const summary = await getOverviewSummary(tx, viewer);
     const { rows, total } = await listOverview(tx, {
       q: params.q || undefined,
       migration,
@@ -69,7 +70,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <h1 className="text-xl font-semibold text-slate-900">Overview</h1>
         <p className="mt-1 text-sm text-slate-500">Where every workspace stands in every migration: what moved, what is ready, what is blocked and what is at risk.</p>
       </div>
-      <OverviewSummary migrations={summary.migrations} recent={summary.recent} />
+      <OverviewSummary migrations={summary.migrations} recent={summary.recent} readinessAt={summary.readinessAt} />
       <Card>
         <CardHeader
           title={`Workspaces (${total})`}

@@ -5,6 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { RelativeTime } from "@/components/ui/time";
 import { cn } from "@/components/ui/cn";
+import { PlanSummaryLine } from "./plan-state";
 import { TRANSITION_VERBS } from "./transition-verbs";
 
 const q = (p: Record<string, string>) => `/?${new URLSearchParams(p)}`;
@@ -23,7 +24,7 @@ function Stat({ href, label, value, tone, testId, children }: { href: string; la
 }
 
 /** Per migration: where the workspaces are, what can move, what cannot and why, what is at risk. */
-export function OverviewSummary({ migrations, recent }: { migrations: MigrationSummaryCard[]; recent: RecentChange[] }) {
+export function OverviewSummary({ migrations, recent, readinessAt }: { migrations: MigrationSummaryCard[]; recent: RecentChange[]; readinessAt: string }) {
   return (
     <div className="grid gap-4 xl:grid-cols-3" data-testid="overview-summary">
       <div className="space-y-4 xl:col-span-2">
@@ -39,6 +40,7 @@ export function OverviewSummary({ migrations, recent }: { migrations: MigrationS
                   <Link href={`/migrations/${m.key}`}><Badge tone="red">Stopped <RelativeTime date={m.stop.at} /></Badge></Link>
                 ) : null}
               </div>
+              {m.plan ? <PlanSummaryLine plan={m.plan} migrationKey={m.key} stageNames={m.stages.map((s) => s.name)} /> : null}
               <ol className="flex flex-wrap gap-1.5" aria-label={`${m.name}: workspaces per stage`}>
                 {m.stages.map((s) => (
                   <li key={s.position}>
@@ -73,6 +75,7 @@ export function OverviewSummary({ migrations, recent }: { migrations: MigrationS
                 </Stat>
                 <Stat href={q({ at: m.key, status: "paused" })} label="paused" value={m.paused} tone="slate" testId={`paused-${m.key}`} />
               </div>
+              <p className="text-xs text-slate-500">Ready and blocked as judged by the gates <RelativeTime date={readinessAt} />.</p>
             </div>
           </Card>
         ))}

@@ -49,10 +49,17 @@ export async function listAudit(tx: Tx, f: AuditFilter): Promise<{ rows: AuditRe
   const to = f.to ?? null;
   const ws = f.workspace ?? null;
   const mig = f.migration ?? null;
+  // Each source's newest rows in the page's own order (time, then id as text), so
+  // every branch walks its time index and stops: the page never sorts the whole log.
+  const top = f.offset + f.limit + 1;
+  // Planned for these values every time: a generic plan (which Postgres picks for a
+  // prepared statement after five runs) cannot drop the unused filters and walks
+  // the whole log (1.5 s at 75 000 transitions instead of 70 ms).
+  await tx`set local plan_cache_mode = force_custom_plan`;
   const rows = await tx<AuditRecord[]>`
     with wsf as (select id from public.workspaces where slug = ${ws}),
          migf as (select id from public.migrations where key = ${mig})
-    select * from (
+    select * from ((
       select 'transition' as source, t.id::text, t.created_at as at, t.actor_email as actor, 'transition.' || t.kind as action,
              'rollout' as "targetType", null::text as "targetId", w.name || ' / ' || m.name as "targetName",
              w.name as workspace, m.name as migration, t.reason,
@@ -67,7 +74,8 @@ export async function listAudit(tx: Tx, f: AuditFilter): Promise<{ rows: AuditRe
         and (${to}::timestamptz is null or t.created_at < ${to}::timestamptz)
         and (${actor}::text is null or t.actor_email ilike ${actor})
         and (${pattern}::text is null or w.slug ilike ${pattern} or w.name ilike ${pattern} or m.key ilike ${pattern} or t.reason ilike ${pattern} or t.actor_email ilike ${pattern})
-      union all
+      order by t.created_at desc, t.id::text desc limit ${top})
+      union all (
       select 'flag', c.id::text, c.created_at, c.actor_email, 'flag.' || c.action, 'feature_flag', c.flag_id::text, c.flag_key,
              w.name, fm.name, c.reason, c.before, c.after, null
       from public.flag_changes c
@@ -81,7 +89,8 @@ export async function listAudit(tx: Tx, f: AuditFilter): Promise<{ rows: AuditRe
         and (${to}::timestamptz is null or c.created_at < ${to}::timestamptz)
         and (${actor}::text is null or c.actor_email ilike ${actor})
         and (${pattern}::text is null or c.flag_key ilike ${pattern} or c.reason ilike ${pattern} or c.actor_email ilike ${pattern})
-      union all
+      order by c.created_at desc, c.id::text desc limit ${top})
+      union all (
       select 'event', e.id::text, e.created_at, e.actor_email, e.action, e.target_type, e.target_id,
              coalesce(tw.name, tm.name, sm.name || ' · stage ' || split_part(e.target_id, ':', 2), tf.key, tr.name, tc.name, tt.name, nullif(mb.display_name, '')),
              coalesce(tw.name, dw.name), coalesce(tm.name, sm.name, dm.name),
@@ -108,6 +117,7 @@ export async function listAudit(tx: Tx, f: AuditFilter): Promise<{ rows: AuditRe
         and (${to}::timestamptz is null or e.created_at < ${to}::timestamptz)
         and (${actor}::text is null or e.actor_email ilike ${actor})
         and (${pattern}::text is null or e.action ilike ${pattern} or e.target_id ilike ${pattern} or e.actor_email ilike ${pattern} or e.details::text ilike ${pattern})
+      order by e.created_at desc, e.id::text desc limit ${top})
     ) x
     order by at desc, source, id desc
     limit ${f.limit + 1} offset ${f.offset}`;

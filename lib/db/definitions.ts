@@ -93,6 +93,8 @@ export interface DefinitionStatus {
   editedMigrations: string[];
   /** Migration files not yet recorded in the lock. */
   unrecordedMigrations: string[];
+  /** Migrations that share a version (the name's timestamp): the migrator records one version once. */
+  sharedVersions: string[][];
 }
 
 export function definitionStatus(root: string): DefinitionStatus {
@@ -109,7 +111,17 @@ export function definitionStatus(root: string): DefinitionStatus {
     removed: Object.keys(emitted).filter((n) => !defs.some((d) => d.name === n)),
     editedMigrations,
     unrecordedMigrations: migrations.filter((f) => !(f in lock)),
+    sharedVersions: sharedVersions(migrations),
   };
+}
+
+function sharedVersions(migrations: string[]): string[][] {
+  const byVersion = new Map<string, string[]>();
+  for (const f of migrations) {
+    const v = f.split("_")[0];
+    byVersion.set(v, [...(byVersion.get(v) ?? []), f]);
+  }
+  return [...byVersion.values()].filter((g) => g.length > 1);
 }
 
 /** The text of a migration that applies the given definitions, in dependency order. */

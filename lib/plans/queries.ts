@@ -3,7 +3,7 @@ import { sql, type Tx } from "@/lib/db";
 import { hashToken } from "@/lib/api/token-auth";
 import { ExpectedError } from "@/lib/errors";
 import { stepsForSql, stepsFromTemplate, type PlanDraft, type PlanStepDraft } from "./draft";
-import { PLAN_TEMPLATES, type PlanStatus, type PlanTemplate } from "./types";
+import { PLAN_TEMPLATES, type PlanOverviewRow, type PlanStatus, type PlanTemplate, type WorkspacePlanOutlook } from "./types";
 
 // Thin wrappers over the plan functions (supabase/schemas/plans/): the rules,
 // roles and locks live in Postgres.
@@ -11,6 +11,22 @@ import { PLAN_TEMPLATES, type PlanStatus, type PlanTemplate } from "./types";
 export async function planStatus(tx: Tx, migrationId: string): Promise<PlanStatus | null> {
   const [{ r }] = await tx<{ r: PlanStatus | null }[]>`select public.rollout_plan_status(${migrationId}) as r`;
   return r;
+}
+
+/** Per migration with a plan: its state, step k of n and what the step waits for (no cohort is computed). */
+export async function planOverview(tx: Tx): Promise<PlanOverviewRow[]> {
+  return tx<PlanOverviewRow[]>`
+    select migration_id as "migrationId", plan_id as "planId", name, state, current_step as "currentStep", steps,
+           target_stage as "targetStage", approvals_missing as "approvalsMissing", waiting
+    from public.rollout_plan_overview()`;
+}
+
+/** Per migration of the workspace with a live plan: the step that will move it, quarantine and hold. */
+export async function workspacePlanOutlook(tx: Tx, workspaceId: string): Promise<WorkspacePlanOutlook[]> {
+  return tx<WorkspacePlanOutlook[]>`
+    select migration_id as "migrationId", plan_id as "planId", name, state, current_step as "currentStep", steps,
+           coalesce(approvals_missing, 0) as "approvalsMissing", move_step as "moveStep", move_target as "moveTarget", quarantined, holding, paused
+    from public.workspace_plan_outlook(${workspaceId})`;
 }
 
 export async function createPlanFromTemplate(tx: Tx, migrationId: string, template: PlanTemplate, timeZone: string): Promise<string> {

@@ -57,3 +57,38 @@ export function cohortLabel(s: Pick<PlanStep, "cohort_kind" | "cohort_percent" |
     default: return `${Number(s.cohort_percent)} %`;
   }
 }
+
+/** A migration's plan in one line: which plan, its state and where it is. */
+export interface PlanHeadline {
+  migrationId: string;
+  planId: string;
+  name: string;
+  state: PlanState;
+  /** 0-based */
+  currentStep: number;
+  steps: number;
+  /** approvals the current step still lacks */
+  approvalsMissing: number;
+}
+
+/** A migration's plan as the overview shows it (public.rollout_plan_overview). */
+export interface PlanOverviewRow extends PlanHeadline {
+  targetStage: number | null;
+  waiting: string | null;
+}
+
+/** What the live plan of a migration will do with one workspace (public.workspace_plan_outlook). */
+export interface WorkspacePlanOutlook extends PlanHeadline {
+  /** 0-based step that will move the workspace next; null = the plan will not move it */
+  moveStep: number | null;
+  moveTarget: number | null;
+  quarantined: boolean;
+  holding: boolean;
+  paused: boolean;
+}
+
+/** The state people read: a running plan whose current step lacks approvals waits for them. */
+export function planStateLabel(p: { state: PlanState; approvalsMissing?: number }): string {
+  if (p.state === "running" && (p.approvalsMissing ?? 0) > 0) return "waiting for approval";
+  return p.state;
+}

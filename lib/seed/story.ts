@@ -1,6 +1,7 @@
 // The part of the demo that tells the story on first open: a workspace whose
 // next gate passes beyond stage 1 (enough samples of both variants, healthy),
-// an open alert from a recent automatic rollback, and a migration mid-wave.
+// an open alert from a recent automatic rollback, a migration mid-wave, and a
+// running rollout plan that waits for an approval.
 // Runs after the history and telemetry are seeded, through the same SQL the
 // console uses (transitions, waves), so the logs read as if it really happened.
 import type postgres from "postgres";
@@ -14,12 +15,13 @@ export interface Story {
   readyWorkspace: string | null;
   rolledBackWorkspace: string | null;
   waveMoved: number;
+  plan: string | null;
 }
 
 export async function seedStory(sql: Sql, opts: { now?: Date } = {}): Promise<Story> {
   const now = (opts.now ?? new Date()).getTime();
   const r = rng(777);
-  const story: Story = { readyWorkspace: null, rolledBackWorkspace: null, waveMoved: 0 };
+  const story: Story = { readyWorkspace: null, rolledBackWorkspace: null, waveMoved: 0, plan: null };
 
   // 1. A green advance past stage 1: a soaked workspace that only lacks samples gets a healthy day of traffic.
   const candidates = await sql<{ ws: string; mig: string; slug: string; stage: number; minSamples: number }[]>`
@@ -95,5 +97,44 @@ export async function seedStory(sql: Sql, opts: { now?: Date } = {}): Promise<St
     });
     story.waveMoved = result.moved.length;
   }
+  story.plan = await seedDemoPlan(sql);
   return story;
+}
+
+/**
+ * 4. The autopilot at work on lead-centric: its canaries and the 75 % wave are the
+ * plan's first two steps (done); the third takes everyone past existing-only and
+ * waits for one approval, so nothing moves until a member approves it.
+ */
+export async function seedDemoPlan(sql: Sql): Promise<string | null> {
+  const [lead] = await sql<{ id: string }[]>`select id from public.migrations where key = 'lead-centric'`;
+  if (!lead) return null;
+  return sql.begin(async (tx) => {
+    const [plan] = await tx<{ id: string }[]>`
+      insert into public.rollout_plans (migration_id, name, state, time_zone, current_step, step_started_at, created_at)
+      values (${lead.id}, 'Lead-centric autopilot', 'running', 'Europe/Berlin', 2, now() - interval '10 minutes', now() - interval '3 days')
+      returning id`;
+    const steps = [
+      { position: 0, target_stage: 2, cohort_kind: "canaries", cohort_percent: null, bake_minutes: 60, approvals_required: 0, started: "3 days", finished: "2 days" },
+      { position: 1, target_stage: 1, cohort_kind: "percent", cohort_percent: 75, bake_minutes: 60, approvals_required: 0, started: "2 days", finished: "10 minutes" },
+      { position: 2, target_stage: 1, cohort_kind: "percent", cohort_percent: 100, bake_minutes: 60, approvals_required: 1, started: "10 minutes", finished: null },
+      { position: 3, target_stage: 2, cohort_kind: "percent", cohort_percent: 100, bake_minutes: 24 * 60, approvals_required: 1, started: null, finished: null },
+    ];
+    for (const st of steps) {
+      await tx`insert into public.rollout_plan_steps (plan_id, position, target_stage, cohort_kind, cohort_percent, bake_minutes, max_concurrent, failure_policy, approvals_required, started_at, finished_at)
+        values (${plan.id}, ${st.position}, ${st.target_stage}, ${st.cohort_kind}, ${st.cohort_percent}, ${st.bake_minutes}, 5, 'quarantine', ${st.approvals_required},
+                ${st.started ? tx`now() - ${st.started}::interval` : null}, ${st.finished ? tx`now() - ${st.finished}::interval` : null})`;
+    }
+    for (const [step, kind, message, ago] of [
+      [null, "created", 'Plan "Lead-centric autopilot" created with 4 step(s).', "3 days"],
+      [null, "started", "Plan started.", "3 days"],
+      [0, "step_finished", "Step 1 of 4 finished: the canaries at stage 2 or later.", "2 days"],
+      [1, "step_finished", "Step 2 of 4 finished: 75 % at stage 1 or later.", "10 minutes"],
+      [2, "step_started", "Step 3 of 4 started: 100 % to stage 1.", "10 minutes"],
+      [2, "approval_needed", "Step 3 needs 1 approval(s) from members other than the author.", "10 minutes"],
+    ] as const) {
+      await tx`insert into public.plan_events (plan_id, step, kind, message, created_at) values (${plan.id}, ${step}, ${kind}, ${message}, now() - ${ago}::interval)`;
+    }
+    return plan.id;
+  });
 }

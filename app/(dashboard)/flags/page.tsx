@@ -19,7 +19,7 @@ export default async function FlagsPage() {
   const { flags, on, migrations, total } = await asUser(session.claims, async (tx) => {
     const [flags, on, migrations, [{ total }]] = await Promise.all([
       listFlags(tx),
-      workspacesOn(tx),
+      workspacesOn({ claims: session.claims, member: session.role !== null }),
       migrationsWithStages(tx),
       tx<{ total: number }[]>`select count(*)::int as total from public.workspaces`,
     ]);
@@ -83,7 +83,7 @@ export default async function FlagsPage() {
                       <span className="whitespace-nowrap tabular-nums">{formatBps(f.rolloutBps)}</span>
                     </div>
                   </Td>
-                  <Td className="whitespace-nowrap tabular-nums">{on.get(f.key) ?? 0} / {total}</Td>
+                  <Td className="whitespace-nowrap tabular-nums">{on.counts.get(f.key) ?? 0} / {total}</Td>
                   <Td className="text-xs text-slate-500"><RelativeTime date={f.updatedAt} /></Td>
                 </tr>
               ))}

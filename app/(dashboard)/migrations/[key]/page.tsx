@@ -7,7 +7,7 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
 import { planStatus, planTemplates } from "@/lib/plans/queries";
-import { getMigration, listMigrationWorkspaces, stageHistory } from "@/lib/rollouts/queries";
+import { cachedStageHistory, getMigration, listMigrationWorkspaces, migrationStageCounts } from "@/lib/rollouts/queries";
 import { getStops } from "@/lib/rollouts/summary";
 import { RelativeTime } from "@/components/ui/time";
 import { EmergencyStop, ResumeMigration } from "./emergency-stop";
@@ -29,27 +29,28 @@ const PAGE_SIZE = 100;
 export default async function MigrationPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ page?: string }> }) {
   const session = await requireSession();
   const { key } = await params;
+  const requested = Number.parseInt((await searchParams).page ?? "1", 10) || 1;
   const data = await asUser(session.claims, async (tx) => {
     const migration = await getMigration(tx, key);
     if (!migration) return null;
-    const [workspaces, history, stops, plan] = await Promise.all([
-      listMigrationWorkspaces(tx, migration.id), stageHistory(tx, migration.id), getStops(tx, [migration.id]), planStatus(tx, migration.id),
+    const counts = await migrationStageCounts(tx, migration.id);
+    const total = Object.values(counts).reduce((a, n) => a + n, 0);
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    const page = Math.min(pages, Math.max(1, requested));
+    const [shown, history, stops, plan] = await Promise.all([
+      listMigrationWorkspaces(tx, migration.id, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+      cachedStageHistory(session.claims, migration.id), getStops(tx, [migration.id]), planStatus(tx, migration.id),
     ]);
-    return { migration, workspaces, history, stop: stops.get(migration.id) ?? null, plan };
+    return { migration, counts, total, pages, page, shown, history, stop: stops.get(migration.id) ?? null, plan };
   });
   if (!data) notFound();
-  const { migration, workspaces, stop, plan } = data;
-  const counts: Record<number, number> = {};
-  for (const w of workspaces) counts[w.stage] = (counts[w.stage] ?? 0) + 1;
+  const { migration, counts, total, pages, page, shown, stop, plan } = data;
   // The chart ends at now: its last point is the current state, not the end of a day.
   const history = [...data.history.filter((d) => d.day !== new Date().toISOString().slice(0, 10)),
     { day: "now", counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [`s${k}`, v])) }];
   const canOperate = roleAtLeast(session.role, "operator");
   const isAdmin = roleAtLeast(session.role, "admin");
   const templates = isAdmin ? await planTemplates(migration.stages.length - 1) : null;
-  const pages = Math.max(1, Math.ceil(workspaces.length / PAGE_SIZE));
-  const page = Math.min(pages, Math.max(1, Number.parseInt((await searchParams).page ?? "1", 10) || 1));
-  const shown = workspaces.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
 
   return (
     <div className="mx-auto max-w-7xl space-y-6">
@@ -105,7 +106,7 @@ export default async function MigrationPage({ params, searchParams }: { params: 
       </Card>
 
       <Card>
-        <CardHeader title={`Workspaces (${workspaces.length})`} description="In wave order: canaries first, then the fixed order waves follow. Select workspaces to advance them by hand." />
+        <CardHeader title={`Workspaces (${total})`} description="In wave order: canaries first, then the fixed order waves follow. Select workspaces to advance them by hand." />
         <WorkspaceTable
           migration={migration.key}
           rows={shown.map((w) => ({ ...w, enteredAt: new Date(w.enteredAt).toISOString() }))}
@@ -115,7 +116,7 @@ export default async function MigrationPage({ params, searchParams }: { params: 
         />
         {pages > 1 ? (
           <nav aria-label="Pagination" className="flex items-center justify-between border-t border-slate-100 px-5 py-3 text-sm">
-            <span className="text-slate-500">Workspaces {(page - 1) * PAGE_SIZE + 1}–{Math.min(page * PAGE_SIZE, workspaces.length)} of {workspaces.length}</span>
+            <span className="text-slate-500">Workspaces {(page - 1) * PAGE_SIZE + 1}–{Math.min(page * PAGE_SIZE, total)} of {total}</span>
             <div className="flex gap-2">
               {page > 1 ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`/migrations/${migration.key}?page=${page - 1}`}>Previous</Link> : null}
               {page < pages ? <Link className="rounded-md px-3 py-1 ring-1 ring-slate-300 hover:bg-slate-50" href={`/migrations/${migration.key}?page=${page + 1}`}>Next</Link> : null}

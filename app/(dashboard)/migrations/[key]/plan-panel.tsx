@@ -2,14 +2,14 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { Badge, type Tone } from "@/components/ui/badge";
+import { PLAN_STATE_TONE } from "@/components/rollout/plan-state";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input, Label } from "@/components/ui/input";
 import { cohortLabel, type PlanStatus } from "@/lib/plans/types";
 import { changePlanState, decideStep, startRolloutPlan } from "./plan-actions";
 import { PlanEditor, type Templates } from "./plan-editor";
 
-const STATE_TONE: Record<PlanStatus["state"], Tone> = { draft: "neutral", running: "blue", paused: "amber", halted: "red", aborted: "neutral", done: "green" };
 const STEP_TONE = { done: "green", current: "blue", next: "neutral" } as const;
 
 /** The migration's rollout plan: steps done / current / next, what the current step waits for, and the people's buttons. */
@@ -44,7 +44,7 @@ export function PlanPanel({ migration, plan, stageNames, role, templates }: {
         <>
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-medium text-slate-900">{plan.name}</span>
-            <Badge tone={STATE_TONE[plan.state]}>{plan.state}</Badge>
+            <Badge tone={PLAN_STATE_TONE[plan.state]}>{plan.state}</Badge>
             <span className="text-xs text-slate-500">{plan.time_zone}{plan.author_email ? ` · by ${plan.author_email}` : ""}</span>
           </div>
           <ol className="grid gap-2 sm:grid-cols-2 lg:grid-cols-3" aria-label="Plan steps">

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { TelemetryPanel } from "@/components/charts/telemetry-panel";
 import { LiveRefresh } from "@/components/live-refresh";
 import { AlertCallout } from "@/components/rollout/alert-callout";
+import { WorkspacePlanCard } from "@/components/rollout/plan-state";
 import { StageStepper } from "@/components/rollout/stage-stepper";
 import { StatusBadge } from "@/components/rollout/stage-badge";
 import { TransitionTimeline } from "@/components/rollout/transition-timeline";
@@ -14,6 +15,7 @@ import { requireSession, roleAtLeast } from "@/lib/auth/session";
 import { asUser } from "@/lib/db";
 import { alertChartFocus } from "@/lib/guardrails/chart-focus";
 import { listWorkspaceAlerts } from "@/lib/guardrails/queries";
+import { workspacePlanOutlook } from "@/lib/plans/queries";
 import { getTransitions, getWorkspace, getWorkspaceRollouts } from "@/lib/rollouts/queries";
 import { LiveGate } from "./live-gate";
 import { RolloutControls } from "./rollout-controls";
@@ -39,10 +41,11 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
     const selected = rollouts.find((r) => r.migrationKey === m) ?? rollouts[0];
     const transitions = selected ? await getTransitions(tx, workspace.id, selected.migrationId) : [];
     const alerts = selected ? await listWorkspaceAlerts(tx, workspace.id, selected.migrationId, alert) : [];
-    return { workspace, rollouts, selected, transitions, alerts };
+    const plans = rollouts.length ? await workspacePlanOutlook(tx, workspace.id) : [];
+    return { workspace, rollouts, selected, transitions, alerts, plans };
   });
   if (!data) notFound();
-  const { workspace, rollouts, selected, transitions, alerts } = data;
+  const { workspace, rollouts, selected, transitions, alerts, plans } = data;
   // Linked from the alerts inbox: open the charts at the breach with the rule's limit drawn.
   const focused = alerts.find((a) => a.id === alert);
   const focus = focused ? alertChartFocus(focused) : undefined;
@@ -67,6 +70,15 @@ export default async function WorkspacePage({ params, searchParams }: { params: 
         <Card><CardBody><p className="text-sm text-slate-500">This workspace is not enrolled in any migration.</p></CardBody></Card>
       ) : (
         <>
+          {plans.length > 0 ? (
+            <Card>
+              <CardHeader title="Rollout plans" description="What each migration's plan will do with this workspace." />
+              <WorkspacePlanCard
+                outlook={plans}
+                migrations={rollouts.map((r) => ({ id: r.migrationId, key: r.migrationKey, name: r.migrationName, stageNames: r.stages.map((st) => st.name) }))}
+              />
+            </Card>
+          ) : null}
           <div className="flex gap-1 border-b border-slate-200" role="tablist" aria-label="Migrations">
             {rollouts.map((r) => (
               <Link
