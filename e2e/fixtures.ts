@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 import postgres from "postgres";
 
@@ -62,3 +63,22 @@ export const test = base.extend<{ sql: postgres.Sql; consoleGuard: void }>({
 });
 
 export { expect };
+
+/**
+ * A migration of its own (fresh on every attempt, so a retry never meets the first
+ * attempt's moves) with three gate-free stages and `n` workspaces that entered
+ * stage 0 ten days ago, the first two canaries.
+ */
+export async function arrangeMigration(sql: postgres.Sql, n: number) {
+  const key = `e2e-mig-${randomUUID().slice(0, 8)}`;
+  const [m] = await sql`insert into public.migrations (key, name, description) values (${key}, ${"Migration " + key}, 'End-to-end test') returning id`;
+  for (const [i, name] of ["Off", "Shadow", "On"].entries()) {
+    await sql`insert into public.migration_stages (migration_id, position, key, name) values (${m.id}, ${i}, ${"s" + i}, ${name})`;
+  }
+  for (let i = 0; i < n; i++) {
+    const slug = `p-${randomUUID().slice(0, 10)}`;
+    const [w] = await sql`insert into public.workspaces (slug, name, is_canary) values (${slug}, ${"E2E ws " + i}, ${i < 2}) returning id`;
+    await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage, entered_at) values (${w.id}, ${m.id}, 0, now() - interval '10 days')`;
+  }
+  return { key, id: m.id as string };
+}

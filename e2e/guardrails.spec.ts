@@ -54,6 +54,8 @@ test("a regression through the API rolls the workspace back live, and the alert 
   await row.getByRole("button", { name: "Acknowledge" }).click();
   await page.getByRole("dialog").getByLabel("Note (optional)").fill("Looking at the new model's cold starts");
   await page.getByRole("dialog").getByRole("button", { name: "Acknowledge" }).click();
+  // The dialog closes once the action has answered: leaving earlier would abort it.
+  await expect(page.getByRole("dialog")).toHaveCount(0);
   await page.goto("/alerts?state=acknowledged");
   const acked = page.getByTestId("alert-row").filter({ hasText: name });
   await expect(acked).toContainText("Acknowledged by operator@example.com");
@@ -62,6 +64,7 @@ test("a regression through the API rolls the workspace back live, and the alert 
   await expect(page.getByRole("dialog").getByRole("alert")).toContainText("say what was done");
   await page.getByRole("dialog").getByLabel("What was done?").fill("Warm pool added; p95 back to baseline");
   await page.getByRole("dialog").getByRole("button", { name: "Resolve" }).click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
   await page.goto("/alerts?state=resolved");
   await expect(page.getByTestId("alert-row").filter({ hasText: name })).toContainText("Warm pool added");
   await shot(page, "alerts-resolved");

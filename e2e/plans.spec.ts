@@ -1,21 +1,4 @@
-import { randomUUID } from "node:crypto";
-import type postgres from "postgres";
-import { expect, loginAs, shot, test, USERS } from "./fixtures";
-
-/** A migration of its own with three gate-free stages and `n` workspaces that entered stage 0 ten days ago. */
-async function arrange(sql: postgres.Sql, n: number) {
-  const key = `e2e-plan-${randomUUID().slice(0, 8)}`;
-  const [m] = await sql`insert into public.migrations (key, name, description) values (${key}, ${"Plan " + key}, 'Autopilot test') returning id`;
-  for (const [i, name] of ["Off", "Shadow", "On"].entries()) {
-    await sql`insert into public.migration_stages (migration_id, position, key, name) values (${m.id}, ${i}, ${"s" + i}, ${name})`;
-  }
-  for (let i = 0; i < n; i++) {
-    const slug = `p-${randomUUID().slice(0, 10)}`;
-    const [w] = await sql`insert into public.workspaces (slug, name, is_canary) values (${slug}, ${"Plan ws " + i}, ${i < 2}) returning id`;
-    await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage, entered_at) values (${w.id}, ${m.id}, 0, now() - interval '10 days')`;
-  }
-  return { key, id: m.id as string };
-}
+import { arrangeMigration as arrange, expect, loginAs, shot, test, USERS } from "./fixtures";
 
 test.describe("rollout plans", () => {
   test("an admin creates a plan from a template and starts it; the timeline says what the step waits for", async ({ page, sql }) => {

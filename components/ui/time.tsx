@@ -11,10 +11,15 @@ export function formatRelative(date: Date | string, now: Date = new Date()): str
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * "3 min ago". Inside a client component it renders twice, on the server and while
+ * hydrating, possibly either side of a minute: the text may then differ, which is
+ * expected (suppressHydrationWarning covers this element's own text only).
+ */
 export function RelativeTime({ date }: { date: Date | string }) {
   const d = typeof date === "string" ? new Date(date) : date;
   return (
-    <time dateTime={d.toISOString()} title={d.toISOString().replace("T", " ").slice(0, 19) + " UTC"}>
+    <time dateTime={d.toISOString()} title={d.toISOString().replace("T", " ").slice(0, 19) + " UTC"} suppressHydrationWarning>
       {formatRelative(d)}
     </time>
   );

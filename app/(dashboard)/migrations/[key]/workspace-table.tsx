@@ -7,7 +7,7 @@ import { StatusBadge } from "@/components/rollout/stage-badge";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Table, Td, Th } from "@/components/ui/table";
-import { formatRelative } from "@/components/ui/time";
+import { RelativeTime } from "@/components/ui/time";
 import type { SelectedResult } from "@/lib/rollouts/transitions";
 import { applySelected, previewSelected } from "./actions";
 
@@ -86,7 +86,7 @@ export function WorkspaceTable({ migration, rows, offset = 0, stageNames, canOpe
               <Td><span className="font-mono text-xs text-slate-500">{w.stage}</span> {stageNames[w.stage]}</Td>
               <Td><StatusBadge status={w.status} /></Td>
               <Td><Health r={w} /></Td>
-              <Td className="text-slate-500" title={w.enteredAt}>{formatRelative(w.enteredAt)}</Td>
+              <Td className="text-slate-500"><RelativeTime date={w.enteredAt} /></Td>
             </tr>
           ))}
         </tbody>
