@@ -110,4 +110,25 @@ test.describe("rollout plans", () => {
     await expect(page.getByRole("list", { name: "Plan timeline" })).toContainText("metrics look good");
     await shot(page, "plan-approved");
   });
+
+  test("an operator skips a step with a reason; without one the skip is refused", async ({ page, sql }) => {
+    const mig = await arrange(sql, 3);
+    const [author] = await sql`select id from auth.users where email = ${USERS.admin}`;
+    const [plan] = await sql`insert into public.rollout_plans (migration_id, name, author, author_email, state)
+      values (${mig.id}, 'Skip test', ${author.id}, ${USERS.admin}, 'running') returning id`;
+    await sql`insert into public.rollout_plan_steps (plan_id, position, target_stage, cohort_kind, cohort_percent, max_concurrent, approvals_required)
+      values (${plan.id}, 0, 1, 'percent', 100, 10, 1), (${plan.id}, 1, 2, 'percent', 100, 10, 1)`;
+    await loginAs(page, "operator");
+    await page.goto(`/migrations/${mig.key}`);
+    const panel = page.getByTestId("plan-panel");
+    await panel.getByRole("button", { name: "Skip step 1" }).click();
+    await expect(panel.getByRole("alert")).toContainText("say why (at least 5 characters)");
+    expect((await sql`select current_step from public.rollout_plans where id = ${plan.id}`)[0].current_step).toBe(0);
+    await panel.getByLabel("Note").fill("stage 1 was verified by hand last week");
+    await panel.getByRole("button", { name: "Skip step 1" }).click();
+    await expect(panel.getByRole("button", { name: "Skip step 2" })).toBeVisible();
+    expect((await sql`select current_step from public.rollout_plans where id = ${plan.id}`)[0].current_step).toBe(1);
+    await page.getByText(/^Timeline/).click();
+    await expect(page.getByRole("list", { name: "Plan timeline" })).toContainText("stage 1 was verified by hand last week");
+  });
 });

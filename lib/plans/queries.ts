@@ -67,6 +67,10 @@ export async function setPlanState(tx: Tx, planId: string, action: "pause" | "re
   await tx`select public.set_rollout_plan_state(${planId}, ${action}, ${reason})`;
 }
 
+export async function skipPlanStep(tx: Tx, planId: string, expectedStep: number, reason: string) {
+  await tx`select public.skip_rollout_plan_step(${planId}, ${expectedStep}, ${reason})`;
+}
+
 export async function decidePlanStep(tx: Tx, planId: string, step: number, decision: "approve" | "reject", note: string) {
   await tx`select public.decide_rollout_plan_step(${planId}, ${step}, ${decision}, ${note})`;
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { defineAction } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { PlanDraftSchema } from "@/lib/plans/draft";
-import { createPlanFromDraft, createPlanFromTemplate, decidePlanStep, setPlanState, startPlan } from "@/lib/plans/queries";
+import { createPlanFromDraft, createPlanFromTemplate, decidePlanStep, setPlanState, skipPlanStep, startPlan } from "@/lib/plans/queries";
 import { PLAN_TEMPLATES, type PlanTemplate } from "@/lib/plans/types";
 import { resolveMigration } from "@/lib/rollouts/transitions";
 import { migrationKey } from "@/lib/validation/identifiers";
@@ -65,6 +65,15 @@ const DecideSchema = z.object({ migration: migrationKey, plan: planId, step: z.n
 
 export const decideStep = defineAction({ name: "decideStep", schema: DecideSchema, role: "operator" }, async (input, { session }) => {
   await asUser(session.claims, (tx) => decidePlanStep(tx, input.plan, input.step, input.decision, input.note));
+  revalidatePath(`/migrations/${input.migration}`);
+  return { ok: true };
+});
+
+const SkipSchema = z.object({ migration: migrationKey, plan: planId, step: z.number().int().min(0).max(49), reason: text().trim().min(5, "say why (at least 5 characters)").max(2000, "at most 2000 characters") });
+
+/** Skips the plan's current step (operators), if it is still the step the person saw. */
+export const skipStep = defineAction({ name: "skipStep", schema: SkipSchema, role: "operator" }, async (input, { session }) => {
+  await asUser(session.claims, (tx) => skipPlanStep(tx, input.plan, input.step, input.reason));
   revalidatePath(`/migrations/${input.migration}`);
   return { ok: true };
 });

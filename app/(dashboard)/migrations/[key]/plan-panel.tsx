@@ -7,7 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input, Label } from "@/components/ui/input";
 import { cohortLabel, type PlanStatus } from "@/lib/plans/types";
-import { changePlanState, decideStep, startRolloutPlan } from "./plan-actions";
+import { changePlanState, decideStep, skipStep, startRolloutPlan } from "./plan-actions";
 import { PlanEditor, type Templates } from "./plan-editor";
 
 const STEP_TONE = { done: "green", current: "blue", next: "neutral" } as const;
@@ -69,12 +69,14 @@ export function PlanPanel({ migration, plan, stageNames, role, templates }: {
           ) : null}
           {live ? (
             <div className="flex flex-wrap items-end gap-2">
+              {canOperate ? (
+                <div className="min-w-56 flex-1 space-y-1.5">
+                  <Label htmlFor="plan-note">Note</Label>
+                  <Input id="plan-note" value={note} onChange={(e) => setNote(e.target.value)} placeholder="e.g. metrics look good (a reason is needed to skip)" />
+                </div>
+              ) : null}
               {current && current.approvals_required > current.approvals ? (
                 <>
-                  <div className="min-w-56 flex-1 space-y-1.5">
-                    <Label htmlFor="plan-note">Note</Label>
-                    <Input id="plan-note" value={note} onChange={(e) => setNote(e.target.value)} placeholder="e.g. metrics look good" />
-                  </div>
                   <Button disabled={pending || !canOperate} title={!canOperate ? "Viewers cannot approve" : undefined}
                     onClick={() => run(() => decideStep({ migration, plan: plan.id, step: current.position, decision: "approve", note }))}>Approve step {current.position + 1}</Button>
                   <Button variant="secondary" disabled={pending || !canOperate}
@@ -90,6 +92,10 @@ export function PlanPanel({ migration, plan, stageNames, role, templates }: {
               ) : null}
               {plan.state === "paused" || plan.state === "halted" ? (
                 <Button disabled={pending || !canOperate} onClick={() => run(() => changePlanState({ migration, plan: plan.id, action: "resume", reason: note }))}>Resume plan</Button>
+              ) : null}
+              {current && plan.state !== "draft" ? (
+                <Button variant="secondary" disabled={pending || !canOperate} title="Finish the current step now and go on to the next (needs a reason in Note)"
+                  onClick={() => run(() => skipStep({ migration, plan: plan.id, step: current.position, reason: note }))}>Skip step {current.position + 1}</Button>
               ) : null}
               <Button variant="ghost" disabled={pending || !canOperate} onClick={() => run(() => changePlanState({ migration, plan: plan.id, action: "abort", reason: note }))}>Abort</Button>
             </div>
