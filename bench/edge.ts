@@ -5,7 +5,8 @@
 //     existing Next route (when a production build is in NEXT_DIST_DIR, default .next);
 //  2. a flag change → SSE clients (BENCH_SSE_CLIENTS, default 10, × 30 changes): p50/p95;
 //  3. a kill switch → 1 000 connected SSE clients: p50/p95/max;
-//  4. edge memory (RSS): at start, per 1 000 open streams, with 10 000 workspaces.
+//  4. edge memory: at start, per 1 000 open streams, with 10 000 workspaces (RSS, and what
+//     is still held after a full collection, through bench/lib/heap-probe.cjs).
 // Every server is its own process; the database is a fresh one (lib/stack.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -60,6 +61,25 @@ async function cannon(name: string, url: string, opts: { headers?: Record<string
   return rate;
 }
 
+/** Memory the edge still holds after a full collection, in MB (heap in use + buffers outside the heap), via bench/lib/heap-probe.cjs. */
+function heldMemory(proc: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("the edge did not answer the heap probe")), 10_000);
+    const onData = (d: Buffer) => {
+      buf += d;
+      const m = /HEAP (\{.*\})\n/.exec(buf);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout!.off("data", onData);
+      const h = JSON.parse(m[1]) as { heapUsed: number; external: number };
+      resolve((h.heapUsed + h.external) / 1024 / 1024);
+    };
+    proc.stdout!.on("data", onData);
+    proc.kill("SIGUSR2");
+  });
+}
+
 interface SseClient {
   abort: AbortController;
   seen: (needle: string) => Promise<number>;
@@ -111,7 +131,7 @@ try {
   const [ws] = await db.sql<{ id: string; slug: string }[]>`select id, slug from public.workspaces order by slug limit 1`;
   const [flag] = await db.sql<{ id: string; key: string }[]>`select id, key from public.feature_flags order by key limit 1`;
 
-  const edgeProc = await child(["--import", "tsx", "scripts/edge.ts"], { DATABASE_URL: db.url, EDGE_PORT: String(EDGE_PORT), EDGE_STREAMS_PER_TOKEN: String(KILL_CLIENTS + 100), EDGE_MAX_STREAMS: "50000" }, /serving/);
+  const edgeProc = await child(["--expose-gc", "--require", "./bench/lib/heap-probe.cjs", "--import", "tsx", "scripts/edge.ts"], { DATABASE_URL: db.url, EDGE_PORT: String(EDGE_PORT), EDGE_STREAMS_PER_TOKEN: String(KILL_CLIENTS + 100), EDGE_MAX_STREAMS: "50000" }, /serving/);
   await child(["-e", FLOOR], {}, /floor up/);
   const edge = `http://127.0.0.1:${EDGE_PORT}`;
   const auth = { authorization: `Bearer ${token}` };
@@ -161,15 +181,17 @@ try {
 
   // 3. Kill switch → 1 000 SSE clients ----------------------------------------------------------
   const rssBefore = rssMb(edgeProc.pid!);
+  const heapBefore = await heldMemory(edgeProc);
   const many: SseClient[] = [];
   for (let i = 0; i < KILL_CLIENTS; i += 100) many.push(...(await Promise.all(Array.from({ length: Math.min(100, KILL_CLIENTS - i) }, () => sseClient(streamUrl, token)))));
   const rssStreams = rssMb(edgeProc.pid!);
+  const heapStreams = await heldMemory(edgeProc);
   const killSeen = many.map((c) => c.seen(`"reason": "killed"`));
   const k0 = performance.now();
   await db.sql`select public.kill_feature_flag(${flag.id}, 'bench kill switch')`;
   const kill = (await Promise.all(killSeen)).map((t) => t - k0);
   console.log(`kill switch → ${KILL_CLIENTS} SSE clients: ${fmt(kill)}`);
-  console.log(`edge RSS: ${rssBefore.toFixed(0)} MB → ${rssStreams.toFixed(0)} MB with ${KILL_CLIENTS} open streams (${(((rssStreams - rssBefore) * 1000) / KILL_CLIENTS).toFixed(1)} MB per 1 000)`);
+  console.log(`edge memory held after a full collection (heap + buffers): ${heapBefore.toFixed(1)} MB → ${heapStreams.toFixed(1)} MB with ${KILL_CLIENTS} open streams = ${(((heapStreams - heapBefore) * 1000) / KILL_CLIENTS).toFixed(1)} MB per 1 000 streams (RSS ${rssBefore.toFixed(0)} → ${rssStreams.toFixed(0)} MB, which includes what the collector has not returned)`);
   for (const c of many) c.abort.abort();
   await db.sql`select public.restore_feature_flag(${flag.id}, 'bench')`;
 
@@ -191,7 +213,7 @@ try {
   const loadMs = performance.now() - w0;
   // Let the old generation go before reading RSS.
   await new Promise((r) => setTimeout(r, 2000));
-  console.log(`edge with ${n} workspaces: RSS ${rssMb(edgeProc.pid!).toFixed(0)} MB (inserted and loaded by NOTIFY in ${(loadMs / 1000).toFixed(1)} s)`);
+  console.log(`edge with ${n} workspaces: RSS ${rssMb(edgeProc.pid!).toFixed(0)} MB, held after a full collection ${(await heldMemory(edgeProc)).toFixed(1)} MB (inserted and loaded by NOTIFY in ${(loadMs / 1000).toFixed(1)} s)`);
   const t10k = performance.now();
   await db.sql`select public.kill_migration_flags(${mig.id}, 'bench: every workspace recompiled')`;
   const killed = `"reason": "killed"`;
