@@ -55,18 +55,12 @@ describe("edge evaluation = SQL evaluation", () => {
     let compared = 0;
     for (const id of wsIds) {
       for (const unit of units) {
-        // Other files change flags concurrently: compare against a settled edge, retry on a moving target.
-        for (let attempt = 0; ; attempt++) {
-          const sqlRows = await db()<{ key: string; value: boolean; reason: string }[]>`select key, value, reason from public.evaluate_flags(${id}, ${unit})`;
-          await settle(edge);
-          const c = edge.cache.compiled.get(id)!;
-          const mine = c.rules.map((r) => ({ key: r.key, ...evaluateRule(r, unit) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-          const theirs = [...sqlRows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-          if (JSON.stringify(mine) === JSON.stringify(theirs) || attempt >= 4) {
-            expect(mine).toEqual(theirs);
-            break;
-          }
-        }
+        // Other files change flags concurrently: compare at a moment when the edge and SQL saw the same version.
+        const sqlRows = await atOneVersion(() => db()<{ key: string; value: boolean; reason: string }[]>`select key, value, reason from public.evaluate_flags(${id}, ${unit})`);
+        const c = edge.cache.compiled.get(id)!;
+        const mine = c.rules.map((r) => ({ key: r.key, ...evaluateRule(r, unit) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        const theirs = [...sqlRows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        expect(mine).toEqual(theirs);
         compared += sqlRows_count(edge, id);
       }
     }
@@ -81,19 +75,13 @@ describe("edge evaluation = SQL evaluation", () => {
     for (const id of wsIds) {
       const [{ slug }] = await db()<{ slug: string }[]>`select slug from public.workspaces where id = ${id}`;
       for (const unit of [null, ...units.slice(55, 90)]) {
-        for (let attempt = 0; ; attempt++) {
-          const [row] = await db()<{ status: number; etag: string; body: string }[]>`
-            select status, etag, body from public.workspace_state(${tokenHash}, ${slug}, ${unit}, '{}'::text[])`;
-          await settle(edge);
-          const c = edge.cache.compiled.get(id)!;
-          const body = unit === null ? c.body : stateBody(c, unit);
-          if (body === row.body || attempt >= 4) {
-            expect(row.status).toBe(200);
-            expect(body).toBe(row.body);
-            expect(unit === null ? c.etag : md5Etag(body)).toBe(row.etag);
-            break;
-          }
-        }
+        const [row] = await atOneVersion(() => db()<{ status: number; etag: string; body: string }[]>`
+          select status, etag, body from public.workspace_state(${tokenHash}, ${slug}, ${unit}, '{}'::text[])`);
+        const c = edge.cache.compiled.get(id)!;
+        const body = unit === null ? c.body : stateBody(c, unit);
+        expect(row.status).toBe(200);
+        expect(body).toBe(row.body);
+        expect(unit === null ? c.etag : md5Etag(body)).toBe(row.etag);
       }
       // And over HTTP: the edge's answer carries the same ETag, and the SQL ETag gets a 304 from the edge.
       const res = await fetch(`${edge.url}/api/v1/workspaces/${slug}/state`, { headers: bearer(token) });
@@ -104,6 +92,26 @@ describe("edge evaluation = SQL evaluation", () => {
     }
   });
 });
+
+/**
+ * Runs a SQL read at a moment the edge has applied every change up to the current
+ * state version and no change arrives during the read (every change takes a version
+ * in its own transaction, so an unchanged version means an unchanged state): then
+ * the edge's memory and the read describe the same database. Other test files keep
+ * changing flags, so this retries until such a moment (bounded; the last read is
+ * returned and the comparison then names the difference).
+ */
+async function atOneVersion<T>(read: () => Promise<T>): Promise<T> {
+  let result!: T;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    await settle(edge);
+    const seen = edge.cache.appliedVersion;
+    result = await read();
+    const [{ v }] = await db()<{ v: string }[]>`select app_private.edge_version()::text as v`;
+    if (Number(v) === seen && edge.cache.appliedVersion === seen) return result;
+  }
+  return result;
+}
 
 function sqlRows_count(edge: RunningEdge, id: string) {
   return edge.cache.compiled.get(id)!.rules.length;

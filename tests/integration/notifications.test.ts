@@ -72,6 +72,10 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null |
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+// These workers deliver notifications only: other files' jobs in the shared database
+// (a plan's tick, a sweep) are theirs to run, under their own clock and assertions.
+const DELIVERY = ["deliver_notification"];
+
 const delivery = async (id: number) => (await db()`select status, attempts, last_error from public.notification_deliveries where id = ${id}`)[0];
 
 describe("notification delivery", () => {
@@ -79,7 +83,7 @@ describe("notification delivery", () => {
     const r = await receiver();
     const ch = await channel(`http://127.0.0.1:${r.port}/hook`);
     const id = await pauseSomething(ch);
-    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 2 }));
+    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, concurrency: 2, tasks: DELIVERY }));
     const msg = await waitFor("the webhook", async () => r.got.find((g) => g.headers["x-rollout-delivery"] === String(id)));
     const body = JSON.parse(msg.body);
     expect(body).toMatchObject({ event: "stage_changed", kind: "pause", reason: "maintenance window", delivery_id: id });
@@ -97,7 +101,7 @@ describe("notification delivery", () => {
     servers.splice(servers.indexOf(probe.server), 1);
     const ch = await channel(`http://127.0.0.1:${port}/hook`);
     const id = await pauseSomething(ch);
-    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false }));
+    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, tasks: DELIVERY }));
     const failed = await waitFor("a failed attempt", async () => {
       const d = await delivery(id);
       return d.attempts >= 1 ? d : null;
@@ -127,7 +131,7 @@ describe("notification delivery", () => {
     // tsx launcher would leave its child running.
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, WORKER_SCHEDULE: "off" },
+      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, WORKER_SCHEDULE: "off", WORKER_TASKS: DELIVERY.join(",") },
       stdio: "ignore",
     });
     try {
@@ -140,7 +144,7 @@ describe("notification delivery", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
     expect((await delivery(id)).status).toBe("pending");
-    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false }));
+    workers.push(await startWorker(process.env.TEST_DATABASE_URL!, { schedule: false, tasks: DELIVERY }));
     await waitFor("delivery by the second worker", async () => r.got.find((g) => g.headers["x-rollout-delivery"] === String(id)), 90_000);
     expect(await waitFor("delivered", async () => ((await delivery(id)).status === "delivered" ? delivery(id) : null))).toMatchObject({ status: "delivered" });
   }, 150_000);
