@@ -112,9 +112,9 @@ describe("edge state: ETag and changes", () => {
   it("flag changes and per-workspace overrides show up; a unit gets its own evaluation", async () => {
     const t = await makeToken();
     const f = await makeFlag({ bps: 5000 });
-    await until(async () => Boolean((await (await state(ws.slug, bearer(t.raw))).json()).flags[f.key]), 30_000, "new flag on the edge");
+    await until(async () => Boolean((await (await state(ws.slug, bearer(t.raw))).json()).flags?.[f.key]), 30_000, "new flag on the edge");
     await db()`select public.set_flag_override(${f.id}, ${ws.id}, false, 'test')`;
-    await until(async () => (await (await state(ws.slug, bearer(t.raw), "?unit=u1")).json()).flags[f.key].reason === "override", 30_000, "override on the edge");
+    await until(async () => (await (await state(ws.slug, bearer(t.raw), "?unit=u1")).json()).flags?.[f.key]?.reason === "override", 30_000, "override on the edge");
     await db()`select public.kill_feature_flag(${f.id}, 'test')`;
     await until(async () => (await (await state(other.slug, bearer(t.raw))).json()).flags[f.key].reason === "killed", 30_000, "kill on the edge");
   });
