@@ -136,8 +136,8 @@ describe("flags → one flag_changes row (and its audit event) per change", () =
 
 describe("configuration and membership → one audit_events row per change", () => {
   it("guardrail rules: insert, update, delete", async () => {
-    const ins = await written(admin, (tx) => tx`insert into public.guardrail_rules (name, statistic, comparison, operator, threshold)
-      values ('audit rule', 'p95_latency', 'ratio', '>', 1.5) returning id`);
+    const ins = await written(admin, (tx) => tx`insert into public.guardrail_rules (name, statistic, comparison, operator, threshold, enabled)
+      values ('audit rule', 'p95_latency', 'ratio', '>', 1.5, false) returning id`);
     const id = (ins.result as unknown as { id: string }[])[0].id;
     onlyAudit(ins, admin, "guardrail_rules.insert", id);
     onlyAudit(await written(admin, (tx) => tx`update public.guardrail_rules set threshold = 2 where id = ${id}`), admin, "guardrail_rules.update", id);

@@ -95,6 +95,45 @@ describe("automatic rollback", () => {
     expect(s.deliveries.filter((d) => d.event === "auto_rollback")).toHaveLength(1);
   });
 
+  it("a rule deleted while a batch is evaluated never leaves an alert without its rule, nor fails the evaluation", async () => {
+    const { ws, mig } = await setup(2);
+    await storeSamples(ws, mig, fresh(traffic(300, { newFactor: 1.6 })));
+    const rule = async () => (await db()`insert into public.guardrail_rules (name, migration_id, statistic, comparison, operator, threshold, min_samples, severity, action)
+      values ('short-lived rule', ${mig}, 'p95_latency', 'ratio', '>', 1.1, 50, 'warning', 'alert') returning id`)[0].id as string;
+    const a = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const b = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const [{ pid: pidA }] = await a`select pg_backend_pid() as pid`;
+    const [{ pid: pidB }] = await b`select pg_backend_pid() as pid`;
+    // Polls the server's own view until the backend waits on a row lock: no fixed sleep.
+    const waitsOnLock = async (pid: number) => {
+      await expect.poll(async () => (await db()`select wait_event_type from pg_stat_activity where pid = ${pid}`)[0]?.wait_event_type, { timeout: 20_000 }).toBe("Lock");
+    };
+    try {
+      // 1. The evaluation holds the rule: the delete waits, then takes the alert with it.
+      const first = await rule();
+      await a`begin`;
+      await a`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`;
+      const deleting = b`delete from public.guardrail_rules where id = ${first}`.execute();
+      await waitsOnLock(pidB);
+      await a`commit`;
+      await deleting;
+      expect(await db()`select id from public.performance_alerts where rule_id = ${first}`).toHaveLength(0);
+      // 2. The delete holds the rule: the evaluation waits, then goes on without it.
+      const second = await rule();
+      await b`begin`;
+      await b`delete from public.guardrail_rules where id = ${second}`;
+      const evaluating = a`select public.after_telemetry_batch(${[ws]}::uuid[], ${[mig]}::uuid[])`.execute();
+      await waitsOnLock(pidA);
+      await b`commit`;
+      await evaluating;
+      const rules = (await state(ws, mig)).alerts.map((x) => x.rule);
+      expect(rules).toContain("p95 latency regression");
+      expect(rules).not.toContain("short-lived rule");
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
   it("fires at the final stage too", async () => {
     const { ws, mig } = await setup(2, 3);
     await storeSamples(ws, mig, fresh(traffic(300, { newErrors: 0.08 })));

@@ -181,6 +181,9 @@ begin
        and (p_workspaces is not null or p_migrations is not null
             or (r.workspace_id, r.migration_id) in (select x.workspace_id, x.migration_id from active x))
      order by r.workspace_id, r.migration_id, g.id
+     -- A rule deleted while this runs either waits for it (and its alerts go with
+     -- it afterwards) or is skipped; never an alert that points at no rule.
+     for key share of g
   loop
     evaluated := evaluated + 1;
     -- Fresh data only: after any transition (rollback, resume, advance) the window
