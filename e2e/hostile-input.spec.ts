@@ -369,8 +369,8 @@ test("the state API answers hostile paths, queries and headers without a 5xx", a
 // ---- session JSON routes ----------------------------------------------------------------------
 
 test("the session JSON routes answer hostile queries without a 5xx", async ({ request }) => {
-  const routes = ["/api/rollouts/gate", "/api/rollouts/fingerprint", "/api/telemetry/series", "/api/telemetry/feedback"];
-  const PARAMS = ["workspace", "migration", "range", "metrics", "variant", "kind", "stage", "unit"];
+  const routes = ["/api/rollouts/gate", "/api/rollouts/fingerprint", "/api/rollouts/progress", "/api/telemetry/series", "/api/telemetry/feedback"];
+  const PARAMS = ["workspace", "migration", "range", "metrics", "variant", "kind", "stage", "unit", "id"];
   const cases = fc.sample(
     fc.record({
       route: fc.constantFrom(...routes),

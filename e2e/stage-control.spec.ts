@@ -1,3 +1,4 @@
+import { request as playwrightRequest } from "@playwright/test";
 import type postgres from "postgres";
 import { arrangeMigration, expect, loginAs, shot, test } from "./fixtures";
 
@@ -82,7 +83,7 @@ test.describe("stage control", () => {
     expect(await atZero()).toBe(0);
   });
 
-  test("a long wave shows how far it has got while it runs", async ({ page, sql }) => {
+  test("a long wave shows how far it has got while it runs, to the one who runs it", async ({ page, browser, sql, baseURL }) => {
     const mig = await arrangeMigration(sql, 30);
     // Hold the 25th workspace in wave order: the wave waits there, 24 moved, so the
     // panel can be seen mid-way without depending on how fast the machine is.
@@ -99,12 +100,31 @@ test.describe("stage control", () => {
       await page.getByRole("button", { name: "100 %" }).click();
       await page.getByRole("button", { name: "Preview wave" }).click();
       await expect(page.getByTestId("wave-preview").getByText("moves", { exact: true })).toHaveCount(30);
+      const polled = page.waitForRequest((r) => r.url().includes("/api/rollouts/progress?id="));
       await page.getByRole("button", { name: /Apply: advance to/ }).click();
       const progress = page.getByTestId("bulk-progress");
       await expect(progress).toContainText("21 of 30");
       await expect(progress).toContainText("21 moved");
       await expect(page.getByRole("button", { name: "Working…" })).toBeDisabled();
       await shot(page, "migration-wave-progress");
+      // The figures are the caller's own: anyone else, signed in or not, learns nothing.
+      const id = new URL((await polled).url()).searchParams.get("id")!;
+      const own = await page.request.get(`/api/rollouts/progress?id=${id}`);
+      expect(own.status()).toBe(200);
+      expect(await own.json()).toMatchObject({ total: 30, moved: 21, done: 21, final: false });
+      for (const role of ["viewer", "admin"] as const) {
+        const ctx = await browser.newContext({ baseURL });
+        const other = await ctx.newPage();
+        await loginAs(other, role);
+        const res = await other.request.get(`/api/rollouts/progress?id=${id}`);
+        expect(res.status(), role).toBe(404);
+        expect(await res.text()).not.toContain('"moved"');
+        await ctx.close();
+      }
+      const anon = await playwrightRequest.newContext({ baseURL });
+      expect((await anon.get(`/api/rollouts/progress?id=${id}`)).status()).toBe(401);
+      await anon.dispose();
+      expect((await page.request.get("/api/rollouts/progress?id=not-a-uuid")).status()).toBe(400);
       await page.setViewportSize({ width: 390, height: 844 });
       await shot(page, "migration-wave-progress-phone");
     } finally {

@@ -23,7 +23,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <MobileNav />
             <Logo />
           </div>
-          <span className="min-w-0 truncate text-sm text-slate-600" data-testid="current-user">{session.email}</span>
+          <span className="hidden min-w-0 truncate text-sm text-slate-600 sm:inline" data-testid="current-user">{session.email}</span>
           <Badge tone={session.role === "admin" ? "violet" : session.role === "operator" ? "blue" : "neutral"}>
             {session.role ?? "no access"}
           </Badge>
