@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { handleOtlpMetrics } from "../../lib/otlp/handler";
 import { ExportResponse, RpcStatus } from "../../lib/otlp/proto";
 import { resetRateLimits } from "../../lib/telemetry/rate-limit";
-import { closeDb, createMigration, createWorkspace, db, enroll } from "../helpers/db";
-import { serve, type Answer, type Served } from "../helpers/otlp-server";
+import { asAnon, closeDb, createMigration, createWorkspace, db, enroll } from "../helpers/db";
+import { serve, type Answer, type Served } from "../../scripts/lib/fetch-server";
 
 // POST /v1/metrics with the real OpenTelemetry JS SDK exporting to it over HTTP
 // (JSON and protobuf exporters), and hand-made requests for what an SDK never
@@ -327,6 +327,17 @@ describe("refusals", () => {
     expect(answer.partialSuccess.rejectedDataPoints).toBe("3");
     expect(answer.partialSuccess.errorMessage).toContain("'rollout.variant' must be \"old\" or \"new\"");
     expect(await raw(w, "ok.metric")).toHaveLength(1);
+  });
+
+  it("the SQL entry points, called directly as anon with a hash that is no live token, read and write nothing", async () => {
+    const key = "0".repeat(64);
+    const [p] = await asAnon((tx) => tx`select public.otlp_prepare('not-a-token', ${[ws.slug]}::text[], '{lead-centric}', '{1,1}', ${[key]}::text[]) as r`);
+    expect(p.r).toEqual({ error: "invalid_token" });
+    const [s] = await asAnon((tx) => tx`select public.ingest_otlp('not-a-token', ${[ws.slug]}::text[], '{lead-centric}', '{x}', '{1,1}',
+      '{1}', '{1}', '{1}', '{t}', '{1}', '{null}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', ${[key]}::text[], '[{"s":"0","t":"1","d":{}}]') as r`);
+    expect(s.r).toEqual({ error: "invalid_token" });
+    expect((await db()`select count(*)::int as n from app_private.otlp_series where series_key = ${key}`)[0].n).toBe(0);
+    expect((await raw(ws, "x")).length).toBe(0);
   });
 
   it("429 with Retry-After over the per-token rate limit", async () => {
