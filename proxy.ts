@@ -65,9 +65,11 @@ export async function proxy(request: NextRequest) {
     return refuse(400, "The URL path is not valid percent-encoded UTF-8", requestId, csp);
   }
 
-  // State-changing requests from browsers (server actions, form posts): the token
-  // API under /api/v1 carries no cookies and is exempt.
-  if (!SAFE_METHODS.has(request.method) && !pathname.startsWith("/api/v1/")) {
+  // The token APIs (/api/v1/*, and OTLP's /v1/metrics) carry no cookies: exempt from
+  // the browser checks below and public (each handler checks its ingest token).
+  const tokenApi = pathname.startsWith("/api/v1/") || pathname === "/v1/metrics";
+  // State-changing requests from browsers (server actions, form posts).
+  if (!SAFE_METHODS.has(request.method) && !tokenApi) {
     const problem = crossOriginProblem(request.headers);
     if (problem) return refuse(403, `Cross-origin request refused: ${problem}; expected ${requestOrigin(request.headers) ?? "this console's origin"}`, requestId, csp);
     const declared = Number(request.headers.get("content-length") ?? "0");
@@ -80,7 +82,7 @@ export async function proxy(request: NextRequest) {
     }
   }
 
-  const isPublic = pathname === "/login" || pathname.startsWith("/api/");
+  const isPublic = pathname === "/login" || pathname.startsWith("/api/") || tokenApi;
   let response = NextResponse.next({ request: { headers: forwarded } });
 
   if (!isPublic) {

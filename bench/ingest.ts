@@ -6,11 +6,11 @@
 // Knobs: CLIENTS (4), BATCHES per client (50), BATCH (1000), PORT (3171).
 // Prints samples/s, batch latency percentiles and the ratio to COPY; asserts nothing.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { dropDatabase, freshDatabase, ROOT, summary } from "./lib";
+import { dropDatabase, freshDatabase, ingestTokenAndTargets, ROOT, summary } from "./lib";
 
 const NAME = "rc_bench_ingest";
 const CLIENTS = Number(process.env.CLIENTS ?? 4);
@@ -23,12 +23,7 @@ const say = (m: string) => console.log(`[bench:ingest] ${m}`);
 
 const url = await freshDatabase(NAME);
 const sql = postgres(url, { max: CLIENTS + 1, onnotice: () => {} });
-const raw = `rc_${randomBytes(32).toString("base64url")}`;
-await sql`insert into public.ingest_tokens (name, token_hash, prefix) values ('bench', ${createHash("sha256").update(raw).digest("hex")}, ${raw.slice(0, 10)})`;
-const targets = await sql<{ slug: string; ws: string; mig: string }[]>`
-  select w.slug, w.id as ws, m.id as mig from public.workspace_rollouts r
-  join public.workspaces w on w.id = r.workspace_id join public.migrations m on m.id = r.migration_id
-  where m.key = 'lead-centric' order by w.slug`;
+const { raw, targets } = await ingestTokenAndTargets(sql);
 
 // Pre-built request bodies (the client's JSON work is not what is measured).
 interface Row { ws: string; mig: string; variant: string; metric: string; value: number; time: string }

@@ -1,4 +1,5 @@
 // Shared helpers of the benchmark scripts: a database of their own, percentiles.
+import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import postgres from "postgres";
 import { percentile as nearestRank } from "./lib/stack";
@@ -26,6 +27,17 @@ export async function freshDatabase(name: string): Promise<string> {
   await seedDemo(sql);
   await sql.end();
   return url;
+}
+
+/** An ingest token for every workspace (raw secret) and the demo plan's enrolled workspaces. */
+export async function ingestTokenAndTargets(sql: postgres.Sql<Record<string, unknown>>) {
+  const raw = `rc_${randomBytes(32).toString("base64url")}`;
+  await sql`insert into public.ingest_tokens (name, token_hash, prefix) values ('bench', ${createHash("sha256").update(raw).digest("hex")}, ${raw.slice(0, 10)})`;
+  const targets = await sql<{ slug: string; ws: string; mig: string }[]>`
+    select w.slug, w.id as ws, m.id as mig from public.workspace_rollouts r
+    join public.workspaces w on w.id = r.workspace_id join public.migrations m on m.id = r.migration_id
+    where m.key = 'lead-centric' order by w.slug`;
+  return { raw, targets };
 }
 
 export async function dropDatabase(name: string) {

@@ -66,7 +66,9 @@ describe("privileges of the API roles", () => {
       "ingest_feedback(text,text,text,text[],text[],integer[],jsonb)",
       "ingest_metric_batches(jsonb,text[],text[],text[],integer[],integer[],integer[],integer[],boolean[],double precision[],double precision[])",
       "ingest_metrics(text,text,text,text[],text[],text[],integer[],integer[],integer[],integer[],boolean[],double precision[],double precision[])",
+      "ingest_otlp(text,text[],text[],text[],integer[],integer[],integer[],integer[],boolean[],double precision[],double precision[],integer[],integer[],integer[],boolean[],double precision[],bigint[],double precision[],double precision[],double precision[],text[],text[],jsonb)",
       "ingest_token_lookup(text)",
+      "otlp_prepare(text,text[],text[],integer[],text[])",
       "workspace_state(text,text,text,text[])",
     ]);
     expect(anon.write).toEqual([]);

@@ -1,0 +1,115 @@
+// The OTLP metrics messages this receiver reads and writes, as protobuf source
+// text (opentelemetry-proto v1: common, resource, metrics, the metrics export
+// service) plus google.rpc.Status for error bodies. Only the fields we use or must
+// skip safely are listed; protobuf decoding skips unknown fields by itself, so a
+// newer sender's additions are ignored, as the OTLP specification asks. Parsed
+// once by protobufjs (kept as text rather than .proto files so that every bundler
+// and the test runner load it alike).
+import protobuf from "protobufjs";
+
+const SOURCE = `
+syntax = "proto3";
+package otlp;
+
+message AnyValue {
+  oneof value {
+    string string_value = 1;
+    bool bool_value = 2;
+    int64 int_value = 3;
+    double double_value = 4;
+    ArrayValue array_value = 5;
+    KeyValueList kvlist_value = 6;
+    bytes bytes_value = 7;
+  }
+}
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_success = 1; }
+message ExportMetricsPartialSuccess { int64 rejected_data_points = 1; string error_message = 2; }
+
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
+message Metric {
+  string name = 1;
+  string description = 2;
+  string unit = 3;
+  oneof data {
+    Gauge gauge = 5;
+    Sum sum = 7;
+    Histogram histogram = 9;
+    ExponentialHistogram exponential_histogram = 10;
+    Summary summary = 11;
+  }
+}
+message Gauge { repeated NumberDataPoint data_points = 1; }
+message Sum { repeated NumberDataPoint data_points = 1; int32 aggregation_temporality = 2; bool is_monotonic = 3; }
+message Histogram { repeated HistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message ExponentialHistogram { repeated ExponentialHistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message Summary { repeated SummaryDataPoint data_points = 1; }
+
+message NumberDataPoint {
+  repeated KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  oneof value { double as_double = 4; sfixed64 as_int = 6; }
+  uint32 flags = 8;
+}
+message HistogramDataPoint {
+  repeated KeyValue attributes = 9;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  optional double sum = 5;
+  repeated fixed64 bucket_counts = 6;
+  repeated double explicit_bounds = 7;
+  uint32 flags = 10;
+  optional double min = 11;
+  optional double max = 12;
+}
+message ExponentialHistogramDataPoint {
+  repeated KeyValue attributes = 1;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  optional double sum = 5;
+  sint32 scale = 6;
+  fixed64 zero_count = 7;
+  Buckets positive = 8;
+  Buckets negative = 9;
+  uint32 flags = 10;
+  optional double min = 12;
+  optional double max = 13;
+  double zero_threshold = 14;
+  message Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
+}
+message SummaryDataPoint {
+  repeated KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  double sum = 5;
+  uint32 flags = 8;
+}
+
+message Status { int32 code = 1; string message = 2; }
+`;
+
+const root = protobuf.parse(SOURCE).root;
+export const ExportRequest = root.lookupType("otlp.ExportMetricsServiceRequest");
+export const ExportResponse = root.lookupType("otlp.ExportMetricsServiceResponse");
+export const RpcStatus = root.lookupType("otlp.Status");
+
+/**
+ * Decodes a protobuf request into the shape of the OTLP JSON encoding (camelCase
+ * names, 64-bit integers as decimal strings, enums as numbers, bytes as base64),
+ * so one schema (schema.ts) reads both encodings. Throws on malformed bytes.
+ */
+export function decodeRequest(bytes: Uint8Array): unknown {
+  const message = ExportRequest.decode(bytes);
+  return ExportRequest.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, oneofs: false });
+}
