@@ -1,4 +1,5 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { hashToken } from "../lib/api/token-hash";
 import { expect, loginAs, shot, test } from "./fixtures";
 
 // Telemetry end to end: an admin creates an ingest token in Settings, a service
@@ -61,4 +62,40 @@ test("samples sent through the API appear on the workspace chart; a revoked toke
   await expect(adminPage.getByTestId("token-row").filter({ hasText: "e2e service" })).toContainText("revoked");
   const refused = await request.post("/api/v1/metrics", { headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, data: samples.slice(0, 3) });
   expect(refused.status()).toBe(401);
+});
+
+// OpenTelemetry's OTLP/HTTP through the running app (its own path, outside /api):
+// a Collector or SDK posts, the samples land like any others; refusals stay precise.
+test("OTLP/HTTP metrics posted to /v1/metrics are stored; no token, a wrong token and a wrong type are refused", async ({ sql, request }) => {
+  const slug = `e2e-otlp-${randomUUID().slice(0, 8)}`;
+  const [ws] = await sql`insert into public.workspaces (slug, name, tier) values (${slug}, ${`E2E OTLP ${slug}`}, 'pro') returning id`;
+  const [mig] = await sql`select id from public.migrations where key = 'lead-centric'`;
+  await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage) values (${ws.id}, ${mig.id}, 1)`;
+  const raw = `rc_${randomBytes(32).toString("base64url")}`;
+  await sql`insert into public.ingest_tokens (name, token_hash, prefix, workspace_ids)
+            values (${`otlp ${slug}`}, ${hashToken(raw)}, ${raw.slice(0, 10)}, ${[ws.id]}::uuid[])`;
+  const nanos = String(BigInt(Date.now()) * 1_000_000n);
+  const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const body = {
+    resourceMetrics: [{
+      resource: { attributes: [attr("service.name", "e2e"), attr("rollout.workspace", slug), attr("rollout.migration", "lead-centric")] },
+      scopeMetrics: [{ metrics: [{ name: "quality", gauge: { dataPoints: (["old", "new"] as const).map((v) => ({ attributes: [attr("rollout.variant", v)], timeUnixNano: nanos, asDouble: v === "new" ? 0.9 : 0.8 })) } }] }],
+    }],
+  };
+  const post = (headers: Record<string, string>, data: unknown = body) =>
+    request.post("/v1/metrics", { headers: { "content-type": "application/json", ...headers }, data: typeof data === "string" ? data : JSON.stringify(data), failOnStatusCode: false });
+
+  const ok = await post({ authorization: `Bearer ${raw}` });
+  expect(ok.status()).toBe(200);
+  const answer = (await ok.json()) as { partialSuccess?: { rejectedDataPoints?: string | number } };
+  expect(Number(answer.partialSuccess?.rejectedDataPoints ?? 0)).toBe(0);
+  const stored = await sql`select variant, value from public.performance_metrics where workspace_id = ${ws.id} and metric = 'quality' order by variant`;
+  expect(stored.map((r) => [r.variant, r.value])).toEqual([["new", 0.9], ["old", 0.8]]);
+
+  expect((await post({})).status()).toBe(401);
+  expect((await post({ authorization: "Bearer rc_not-a-real-token" })).status()).toBe(401);
+  expect((await post({ authorization: `Bearer ${raw}`, "content-type": "text/plain" }, "hello")).status()).toBe(415);
+  expect((await post({ authorization: `Bearer ${raw}` }, "{not json")).status()).toBe(400);
+  const [{ n }] = await sql`select count(*)::int as n from public.performance_metrics where workspace_id = ${ws.id}`;
+  expect(n).toBe(2);
 });
