@@ -115,11 +115,13 @@ describe("notification delivery", () => {
   });
 
   it("delivers after the worker is killed mid-delivery and another one starts", async () => {
-    let first = true;
+    // Hold this test's delivery open, as if the worker died while waiting for the
+    // answer. Only that one: the channel also hears other files' stage changes.
+    let target = "";
+    let held = false;
     const r = await receiver((req, res) => {
-      // Hold the first request open, as if the worker died while waiting for the answer.
-      if (first && req.headers["x-rollout-delivery"]) {
-        first = false;
+      if (!held && target !== "" && req.headers["x-rollout-delivery"] === target) {
+        held = true;
         res.on("close", () => {});
         return true;
       }
@@ -127,6 +129,7 @@ describe("notification delivery", () => {
     });
     const ch = await channel(`http://127.0.0.1:${r.port}/hook`);
     const id = await pauseSomething(ch);
+    target = String(id);
     // One process (node with the tsx loader), so SIGKILL really kills the worker: the
     // tsx launcher would leave its child running.
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
@@ -135,7 +138,7 @@ describe("notification delivery", () => {
       stdio: "ignore",
     });
     try {
-      await waitFor("the first worker to take the job", async () => !first, 60_000);
+      await waitFor("the first worker to take the job", async () => held, 60_000);
       const [job] = await db()`select locked_by from graphile_worker.jobs where key = ${`delivery:${id}`}`;
       expect(job.locked_by).toBeTruthy();
       child.kill("SIGKILL");
