@@ -2,13 +2,15 @@
 // of telemetry so every gate check reads real rollups. Measures the advance
 // function as the server action runs it (a transaction as `authenticated` with
 // the operator's claims, then advance_workspace), p50/p95 over 300 advances, and
-// one wave of 500 workspaces end to end.
+// two waves of 300 workspaces end to end, without and with progress reporting.
 // Run: npx tsx bench/advance.ts   (BENCH_DATABASE_URL to use another server)
 import { randomUUID } from "node:crypto";
+import postgres from "postgres";
 import { benchDatabase, summary } from "./lib/stack";
 
 const N = Number(process.env.BENCH_WORKSPACES ?? 1000);
 const ADVANCES = Number(process.env.BENCH_ADVANCES ?? 300);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 1500);
 const db = await benchDatabase("advance", { seed: true });
 const { sql } = db;
 try {
@@ -28,17 +30,18 @@ try {
   }
   await sql`insert into public.workspace_rollouts (workspace_id, migration_id, stage, entered_at)
             select unnest(${ids}::uuid[]), ${mig.id}, 1, now() - interval '2 hours'`;
-  // 150 requests per variant per workspace, spread over the last hour.
+  // SAMPLES requests per variant per workspace, spread over the last hour: enough for
+  // the sequential checks to conclude (the error rate's interval must come under 1 %).
   const started = Date.now();
-  for (let i = 0; i < ids.length; i += 50) {
-    const chunk = ids.slice(i, i + 50);
+  for (let i = 0; i < ids.length; i += 10) {
+    const chunk = ids.slice(i, i + 10);
     const ws: number[] = [], metric: number[] = [], isNew: string[] = [], value: number[] = [], time: number[] = [];
     const now = Date.now() / 1000;
     chunk.forEach((_, wi) => {
-      for (let k = 0; k < 150; k++) {
+      for (let k = 0; k < SAMPLES; k++) {
         for (const v of [false, true]) {
           ws.push(wi + 1, wi + 1); metric.push(1, 2); isNew.push(v ? "t" : "f", v ? "t" : "f");
-          value.push(80 + ((k * 37) % 60) * (v ? 1.05 : 1), 0); time.push(now - 3500 + k * 20, now - 3500 + k * 20);
+          value.push(80 + ((k * 37) % 60) * (v ? 1.05 : 1), 0); time.push(now - 3500 + (k * 3400) / SAMPLES, now - 3500 + (k * 3400) / SAMPLES);
         }
       }
     });
@@ -63,15 +66,30 @@ try {
   for (const id of ids.slice(20, 20 + ADVANCES)) lat.push(await advance(id));
   console.log(`advance (gate with 6 checks over rollups, ${N} workspaces): ${summary(lat)}`);
 
-  // One wave: 500 of the workspaces still at stage 1 move to stage 2.
-  const t0 = performance.now();
-  const wave = await sql.begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
-    const [{ w }] = await tx`select public.advance_wave(${mig.id}, 1, null, 500, 'bench wave', false) as w`;
-    return w;
-  });
-  const waveMs = performance.now() - t0;
-  console.log(`wave of ${wave.moved.length} workspaces (gate evaluated for each, one transaction): ${waveMs.toFixed(0)} ms, ${(waveMs / Math.max(1, wave.moved.length)).toFixed(2)} ms per workspace; ${wave.failed.length} failed their gate`);
+  // Two waves of the workspaces still at stage 1 (680 after the advances above):
+  // the first as before, the second telling its progress (a rollout.progress NOTICE
+  // every ten workspaces, as the wave panel asks for it), so the cost of telling is
+  // measured beside the same wave without it.
+  const WAVE = Number(process.env.BENCH_WAVE ?? 300);
+  let heard = 0;
+  // The app's pool hears every notice: so does this connection.
+  const waves = postgres(db.url, { max: 1, onnotice: (n) => { if (n.message === "rollout.progress") heard++; } });
+  const runWave = async (progress: string | null) => {
+    const t0 = performance.now();
+    const w = await waves.begin(async (tx) => {
+      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+      if (progress) await tx`select set_config('rollout.progress', ${progress}, true)`;
+      const [{ w }] = await tx`select public.advance_wave(${mig.id}, 1, null, ${WAVE}, 'bench wave', false) as w`;
+      return w;
+    });
+    return { w, ms: performance.now() - t0 };
+  };
+  for (const [label, progress] of [["without progress", null], ["with progress", randomUUID()]] as const) {
+    heard = 0;
+    const { w, ms } = await runWave(progress);
+    console.log(`wave of ${w.moved.length} workspaces ${label} (gate evaluated for each, one transaction): ${ms.toFixed(0)} ms, ${(ms / Math.max(1, w.moved.length)).toFixed(2)} ms per workspace; ${w.failed.length} failed their gate; ${heard} progress notices`);
+  }
+  await waves.end();
 } finally {
   await db.stop();
 }
