@@ -434,7 +434,8 @@ grant execute on function public.evaluate_gate(uuid, uuid, integer) to authentic
 -- One workspace's verdict on its gate to p_target (default: its next stage; at the
 -- last stage, the last stage's gate again). verdict: pass | fail | inconclusive;
 -- checks carry observed, threshold, interval, n per variant, their own verdict and
--- the reason. A paused or rolled-back rollout fails (a guardrail or a person stopped it).
+-- the reason. Too few samples or too short a soak is inconclusive (waiting settles it),
+-- as is missing data; a paused or rolled-back rollout fails (a guardrail or a person stopped it).
 create or replace function app_private.workspace_verdict(r public.workspace_rollouts, p_slug text, p_target int, p_last int)
 returns jsonb
 language plpgsql stable security definer set search_path = ''
@@ -454,7 +455,10 @@ begin
   rep := app_private.gate_report(r.workspace_id, r.migration_id, greatest(target, 1));
   select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
       'check', c ->> 'check', 'label', c ->> 'label',
-      'verdict', case c ->> 'status' when 'pass' then 'pass' when 'fail' then 'fail' else 'inconclusive' end,
+      -- too few samples or too short a soak is a wait, not a regression: inconclusive
+      'verdict', case when c ->> 'status' = 'pass' then 'pass'
+                      when c ->> 'status' = 'fail' and c ->> 'check' not in ('min_samples', 'soak_time') then 'fail'
+                      else 'inconclusive' end,
       'status', c ->> 'status', 'observed', c -> 'observed', 'threshold', c -> 'threshold',
       'comparator', c ->> 'comparator', 'unit', c ->> 'unit',
       'interval', case when c ? 'lower' and c -> 'lower' <> 'null'::jsonb then jsonb_build_array(c -> 'lower', c -> 'upper') end,
