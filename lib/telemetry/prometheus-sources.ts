@@ -14,7 +14,6 @@ export interface PrometheusSourceRow {
   intervalSeconds: number;
   enabled: boolean;
   lastRunAt: Date | null;
-  lastEvaluatedAt: Date | null;
   lastStatus: "ok" | "no_data" | "error" | null;
   lastError: string | null;
   stored: number | null;
@@ -23,7 +22,7 @@ export interface PrometheusSourceRow {
 export function listPrometheusSources(tx: Tx, migrationId: string): Promise<PrometheusSourceRow[]> {
   return tx<PrometheusSourceRow[]>`
     select id, name, base_url as "baseUrl", query, metric, window_seconds as "windowSeconds", interval_seconds as "intervalSeconds",
-           enabled, last_run_at as "lastRunAt", last_evaluated_at as "lastEvaluatedAt", last_status as "lastStatus",
+           enabled, last_run_at as "lastRunAt", last_status as "lastStatus",
            last_error as "lastError", (last_counts ->> 'stored')::int as stored
       from public.prometheus_sources where migration_id = ${migrationId} order by name`;
 }

@@ -105,7 +105,7 @@ export default async function MigrationPage({ params, searchParams }: { params: 
         <CardHeader title="Prometheus sources" description="PromQL run by the worker for each enrolled workspace and variant; results are stored as samples that charts, gates and guardrails read. A source without data makes the checks on its metric say no data, and why." />
         <CardBody>
           <PrometheusPanel migration={migration.key} isAdmin={isAdmin}
-            sources={sources.map((s) => ({ ...s, lastRunAt: s.lastRunAt ? new Date(s.lastRunAt).toISOString() : null, lastEvaluatedAt: undefined }))} />
+            sources={sources.map((s) => ({ ...s, lastRunAt: s.lastRunAt ? new Date(s.lastRunAt).toISOString() : null }))} />
         </CardBody>
       </Card>
 

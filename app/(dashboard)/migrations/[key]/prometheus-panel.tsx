@@ -8,22 +8,11 @@ import { Input, Label, Textarea } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { RelativeTime } from "@/components/ui/time";
 import { PrometheusSourceInput } from "@/lib/telemetry/prometheus";
+import type { PrometheusSourceRow } from "@/lib/telemetry/prometheus-sources";
 import { createPrometheusSource, deletePrometheusSourceAction, setPrometheusSourceEnabledAction, updatePrometheusSourceAction } from "./prometheus-actions";
 
-export interface SourceView {
-  id: string;
-  name: string;
-  baseUrl: string;
-  query: string;
-  metric: string;
-  windowSeconds: number;
-  intervalSeconds: number;
-  enabled: boolean;
-  lastRunAt: string | null;
-  lastStatus: "ok" | "no_data" | "error" | null;
-  lastError: string | null;
-  stored: number | null;
-}
+/** A source as the page passes it to the browser (dates as ISO text). */
+export type SourceView = Omit<PrometheusSourceRow, "lastRunAt"> & { lastRunAt: string | null };
 
 const EXAMPLE = 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{tenant="{{workspace}}",track="{{variant}}"}[{{window}}]))) * 1000';
 
