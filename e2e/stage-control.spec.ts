@@ -82,6 +82,39 @@ test.describe("stage control", () => {
     expect(await atZero()).toBe(0);
   });
 
+  test("a long wave shows how far it has got while it runs", async ({ page, sql }) => {
+    const mig = await arrangeMigration(sql, 30);
+    // Hold the 25th workspace in wave order: the wave waits there, 24 moved, so the
+    // panel can be seen mid-way without depending on how fast the machine is.
+    const [held] = await sql`select r.workspace_id as id from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
+                             where r.migration_id = ${mig.id}
+                             order by app_private.wave_order_key(${mig.id}::uuid, r.workspace_id, w.is_canary) offset 24 limit 1`;
+    const conn = await sql.reserve();
+    try {
+      await conn`begin`;
+      await conn`select 1 from public.workspaces where id = ${held.id} for update`;
+      await loginAs(page, "operator");
+      await page.goto(`/migrations/${mig.key}`);
+      await page.getByLabel("From stage").selectOption("0");
+      await page.getByRole("button", { name: "100 %" }).click();
+      await page.getByRole("button", { name: "Preview wave" }).click();
+      await expect(page.getByTestId("wave-preview").getByText("moves", { exact: true })).toHaveCount(30);
+      await page.getByRole("button", { name: /Apply: advance to/ }).click();
+      const progress = page.getByTestId("bulk-progress");
+      await expect(progress).toContainText("21 of 30");
+      await expect(progress).toContainText("21 moved");
+      await expect(page.getByRole("button", { name: "Working…" })).toBeDisabled();
+      await shot(page, "migration-wave-progress");
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot(page, "migration-wave-progress-phone");
+    } finally {
+      await conn`commit`.catch(() => {});
+      conn.release();
+    }
+    await expect(page.getByTestId("wave-result").getByText("moved", { exact: true })).toHaveCount(30);
+    await expect(page.getByTestId("bulk-progress")).toHaveCount(0);
+  });
+
   test("a viewer sees no enabled controls, and a forged server action as viewer is refused", async ({ page, browser, sql }) => {
     const slug = await makeWorkspace(sql, "Forgery Co", "lead-centric", 0);
     // Capture a real advance request made by an operator…

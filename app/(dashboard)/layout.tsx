@@ -28,12 +28,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             {session.role ?? "no access"}
           </Badge>
           <form action={signOutEverywhere}>
-            <button type="submit" title="End your sessions on every device" className="rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900">
-              Sign out everywhere
+            <button type="submit" title="End your sessions on every device" aria-label="Sign out everywhere" className="whitespace-nowrap rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900">
+              <span className="sm:hidden">Sign out all</span>
+              <span className="hidden sm:inline">Sign out everywhere</span>
             </button>
           </form>
           <form action={signOut}>
-            <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900">
+            <button type="submit" className="whitespace-nowrap rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900">
               Sign out
             </button>
           </form>

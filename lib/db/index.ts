@@ -7,7 +7,17 @@ export type { Claims } from "./types";
 // One pool per server process (postgres.js pools lazily). It is a database
 // pool, not a Supabase client; kept on globalThis so dev hot reloads reuse it.
 type Sql = postgres.Sql<Record<string, never>>;
-const g = globalThis as unknown as { __rolloutSql?: Sql };
+export type Notice = postgres.Notice;
+const g = globalThis as unknown as { __rolloutSql?: Sql; __rolloutNoticeListeners?: Set<(n: Notice) => void> };
+
+/**
+ * Hears every NOTICE the pool's connections receive (they arrive while a statement
+ * still runs). Listeners tell theirs apart by what the notice carries, since a
+ * notice does not say which connection or query it came from.
+ */
+export function onNotice(listener: (n: Notice) => void): void {
+  (g.__rolloutNoticeListeners ??= new Set()).add(listener);
+}
 
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -23,7 +33,7 @@ export function sql(): Sql {
       connect_timeout: 5,
       // Supabase's pooler in transaction mode cannot keep prepared statements.
       prepare: process.env.DATABASE_PREPARE !== "false",
-      onnotice: () => {},
+      onnotice: (n) => g.__rolloutNoticeListeners?.forEach((fn) => fn(n)),
       connection: { application_name: "rollout-console" },
     });
   }

@@ -113,10 +113,10 @@ export async function listMigrationWorkspaces(tx: Tx, migrationId: string, page:
   return tx<MigrationWorkspaceRow[]>`
     with page as (
       select r.workspace_id, r.migration_id, r.stage, r.status, r.entered_at, w.slug, w.name, w.tier, w.is_canary,
-             row_number() over (order by w.is_canary desc, md5(r.migration_id::text || ':' || r.workspace_id::text)) as rn
+             row_number() over (order by app_private.wave_order_key(r.migration_id, r.workspace_id, w.is_canary)) as rn
       from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
       where r.migration_id = ${migrationId}
-      order by w.is_canary desc, md5(r.migration_id::text || ':' || r.workspace_id::text)
+      order by app_private.wave_order_key(r.migration_id, r.workspace_id, w.is_canary)
       limit ${page.limit} offset ${page.offset}
     )
     select p.workspace_id as "workspaceId", p.slug, p.name, p.tier, p.is_canary as "isCanary",

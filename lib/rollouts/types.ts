@@ -87,3 +87,17 @@ export interface AdvanceResult {
   report?: GateReport;
   message?: string;
 }
+
+/** How far a running wave or hand-picked advance has got (lib/rollouts/progress.ts). */
+export interface BulkProgress {
+  /** workspaces looked at so far */
+  looked: number;
+  /** of `total`: moved or refused (a wave), looked at (hand-picked) */
+  done: number;
+  /** workspaces the action means to move (a wave) or was given (hand-picked) */
+  total: number;
+  moved: number;
+  failed: number;
+  skipped: number;
+  final: boolean;
+}

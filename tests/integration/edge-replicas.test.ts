@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { closeDb, createWorkspace, db } from "../helpers/db";
 import { bearer, makeFlag, makeToken, until } from "../helpers/edge";
 

@@ -252,6 +252,14 @@ describe("waves", () => {
     expect(n).toBe(20);
   });
 
+  it("the migration page's order, read as a viewer, is the order waves move in", async () => {
+    const { mig } = await plan(12, [4, 9]);
+    const preview = await wave(mig, 100, null, true);
+    const listed = await asUser(viewer, (tx) => tx`select r.workspace_id from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
+      where r.migration_id = ${mig} order by app_private.wave_order_key(r.migration_id, r.workspace_id, w.is_canary)`);
+    expect(listed.map((r) => r.workspace_id)).toEqual(preview.moved.map((m: { workspace_id: string }) => m.workspace_id));
+  });
+
   it("previews exactly what applying will do, and the preview writes nothing", async () => {
     const { mig } = await plan(10);
     const preview = await wave(mig, 50, null, true);

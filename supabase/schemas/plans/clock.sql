@@ -45,7 +45,7 @@ language sql stable security definer set search_path = ''
 as $$
   with ordered as (
     select r.workspace_id, w.tier, w.is_canary,
-           row_number() over (order by w.is_canary desc, app_private.wave_rank_key(p_migration, r.workspace_id)) as rank,
+           row_number() over (order by app_private.wave_order_key(p_migration, r.workspace_id, w.is_canary)) as rank,
            count(*) over () as population
       from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
      where r.migration_id = p_migration

@@ -6,7 +6,7 @@
 -- Reads app_private.now() and app_private.plan_freeze_at (plans/clock.sql) when
 -- it runs; it is called by the advances (rollouts/advance.sql), which plans/clock.sql
 -- itself requires, so it names no file it would come after.
--- requires: common/roles.sql
+-- requires: common/roles.sql, plans/local_time.sql
 
 -- Refuses a manual advance during a live plan's freeze unless the caller is an
 -- admin who wrote a reason of at least 10 characters.
@@ -17,19 +17,20 @@ as $$
 declare
   p record;
 begin
-  select pl.name, pl.time_zone, app_private.plan_freeze_at(pl.freezes, app_private.now()) as freeze
+  select x.name, x.time_zone, x.freeze
     into p
-    from public.rollout_plans pl
-   where pl.migration_id = p_migration
-     and pl.state in ('running', 'paused', 'halted')
-     and app_private.plan_freeze_at(pl.freezes, app_private.now()) is not null
+    from (select pl.name, pl.time_zone, app_private.plan_freeze_at(pl.freezes, app_private.now()) as freeze
+            from public.rollout_plans pl
+           where pl.migration_id = p_migration
+             and pl.state in ('running', 'paused', 'halted')) x
+   where x.freeze is not null
    limit 1;
   if not found then
     return;
   end if;
   if not app_private.has_role('admin') or length(btrim(coalesce(p_reason, ''))) < 10 then
     raise exception 'Frozen until % by plan "%"%: only an admin may advance by hand now, with a written reason (at least 10 characters).',
-      to_char((p.freeze ->> 'to')::timestamptz at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone,
+      app_private.plan_local_time((p.freeze ->> 'to')::timestamptz, p.time_zone),
       p.name, coalesce(' (' || nullif(p.freeze ->> 'reason', '') || ')', '')
       using errcode = 'P0001';
   end if;

@@ -22,7 +22,7 @@
 --      hold (wait, move nothing past it), quarantine (pause that workspace, go on)
 --      or rollback_step (move this step's workspaces back and halt).
 -- All time decisions read app_private.now() (plans/clock.sql).
--- requires: plans/clock.sql, plans/wave.sql, rollouts/advance.sql, rollouts/transition.sql, notifications/outbox.sql, audit/audit.sql
+-- requires: plans/clock.sql, plans/local_time.sql, plans/wave.sql, rollouts/advance.sql, rollouts/transition.sql, notifications/outbox.sql, audit/audit.sql
 
 -- Halts a locked plan, records why and notifies.
 create or replace function app_private.halt_plan(p public.rollout_plans, p_reason text, p_details jsonb)
@@ -57,9 +57,9 @@ declare
   approvals int := app_private.plan_step_approvals(p.id, s.position);
 begin
   if p.earliest_start is not null and t < p.earliest_start then
-    return format('Waits for the earliest start, %s.', to_char(p.earliest_start at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone);
+    return format('Waits for the earliest start, %s.', app_private.plan_local_time(p.earliest_start, p.time_zone));
   elsif frz is not null then
-    return format('Frozen until %s: %s', to_char((frz ->> 'to')::timestamptz at time zone p.time_zone, 'Dy DD Mon HH24:MI') || ' ' || p.time_zone,
+    return format('Frozen until %s: %s', app_private.plan_local_time((frz ->> 'to')::timestamptz, p.time_zone),
       coalesce(frz ->> 'reason', ''));
   elsif not app_private.plan_in_window(p.windows, p.time_zone, t) then
     return format('Outside the allowed windows; the next window opens %s.',

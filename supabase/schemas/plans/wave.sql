@@ -81,7 +81,7 @@ begin
   delete from app_private.wave_ranks where migration_id = p_migration;
   insert into app_private.wave_ranks (migration_id, workspace_id, wave_rank, is_canary, tier)
   select p_migration, r.workspace_id,
-         row_number() over (order by w.is_canary desc, app_private.wave_rank_key(p_migration, r.workspace_id)),
+         row_number() over (order by app_private.wave_order_key(p_migration, r.workspace_id, w.is_canary)),
          w.is_canary, w.tier
     from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
    where r.migration_id = p_migration;

@@ -8,7 +8,8 @@
 -- Who: operators and admins advance; viewers may preview (dry run) a bulk advance;
 -- only admins override. A bulk advance is reported by one notification.
 -- During a live plan's freeze, only admins advance by hand, with a reason (plans/freeze.sql).
--- requires: common/roles.sql, rollouts/gate.sql, rollouts/transition.sql, plans/freeze.sql
+-- A long bulk advance tells its progress as it goes (rollouts/progress.sql).
+-- requires: common/roles.sql, rollouts/gate.sql, rollouts/transition.sql, plans/freeze.sql, rollouts/progress.sql
 
 -- Decides and (unless p_dry_run) performs one workspace's advance. The caller has
 -- checked the role and locked the rollout row. Returns {outcome: moved | failed |
@@ -121,6 +122,20 @@ as $$
   select md5(p_migration::text || ':' || p_workspace::text)
 $$;
 
+-- The wave order as one sortable key: canaries first, then the hash order. Every
+-- reader of the order (waves, hand-picked advances, plan cohorts, the cached ranks,
+-- a workspace's plan outlook, the migration page) sorts by this and nothing else.
+create or replace function app_private.wave_order_key(p_migration uuid, p_workspace uuid, p_is_canary boolean)
+returns text
+language sql immutable set search_path = ''
+as $$
+  select case when p_is_canary then '0' else '1' end || app_private.wave_rank_key(p_migration, p_workspace)
+$$;
+
+-- The migration page sorts by it as the signed-in member (lib/rollouts/queries.ts).
+grant execute on function app_private.wave_rank_key(uuid, uuid) to authenticated, service_role;
+grant execute on function app_private.wave_order_key(uuid, uuid, boolean) to authenticated, service_role;
+
 -- Moves workspaces at stage p_from_stage to the next stage: either p_percent of the
 -- population at or beyond p_from_stage (so the first N % in wave order are past it),
 -- or the next p_count in wave order. Gate failures and paused workspaces are
@@ -143,6 +158,7 @@ declare
   failed jsonb := '[]'::jsonb;
   skipped jsonb := '[]'::jsonb;
   to_move int;
+  looked int := 0;
 begin
   perform app_private.require_role(case when p_dry_run then 'viewer' else 'operator' end,
     case when p_dry_run then 'previewing a wave' else 'advancing a wave' end);
@@ -181,7 +197,7 @@ begin
     select r0 as rollout, w.slug, w.name, w.is_canary
       from public.workspace_rollouts r0 join public.workspaces w on w.id = r0.workspace_id
      where r0.migration_id = p_migration and r0.stage = p_from_stage
-     order by w.is_canary desc, app_private.wave_rank_key(p_migration, r0.workspace_id)
+     order by app_private.wave_order_key(p_migration, r0.workspace_id, w.is_canary)
   loop
     exit when to_move <= 0;
     r := item.rollout;
@@ -196,8 +212,11 @@ begin
     if result ->> 'outcome' <> 'skipped' then
       to_move := to_move - 1;
     end if;
+    looked := looked + 1;
+    perform app_private.report_progress(looked, jsonb_array_length(moved) + jsonb_array_length(failed), wanted, jsonb_array_length(moved), jsonb_array_length(failed), jsonb_array_length(skipped));
   end loop;
 
+  perform app_private.report_progress(looked, jsonb_array_length(moved) + jsonb_array_length(failed), wanted, jsonb_array_length(moved), jsonb_array_length(failed), jsonb_array_length(skipped), true);
   return jsonb_build_object('dry_run', p_dry_run, 'from_stage', p_from_stage, 'to_stage', p_from_stage + 1,
     'population', population, 'already_past', already, 'wanted', wanted,
     'moved', moved, 'failed', failed, 'skipped', skipped);
@@ -219,6 +238,7 @@ declare
   moved jsonb := '[]'::jsonb;
   failed jsonb := '[]'::jsonb;
   skipped jsonb := '[]'::jsonb;
+  looked int := 0;
 begin
   perform app_private.require_role(case when p_dry_run then 'viewer' else 'operator' end,
     case when p_dry_run then 'previewing an advance' else 'advancing workspaces' end);
@@ -242,7 +262,7 @@ begin
       from unnest(p_workspaces) as s(id)
       left join public.workspaces w on w.id = s.id
       left join public.workspace_rollouts r0 on r0.workspace_id = s.id and r0.migration_id = p_migration
-     order by w.is_canary desc nulls last, app_private.wave_rank_key(p_migration, s.id)
+     order by w.id is null, app_private.wave_order_key(p_migration, s.id, w.is_canary)
   loop
     result := app_private.advance_one(item.rollout, last, p_reason, false, p_dry_run, 'selected')
       || jsonb_build_object('workspace_id', item.workspace_id, 'slug', item.slug, 'name', item.name, 'is_canary', item.is_canary);
@@ -251,8 +271,11 @@ begin
       when 'failed' then failed := failed || (result - 'outcome' - 'from_stage' - 'to_stage');
       else skipped := skipped || (result - 'outcome' - 'from_stage');
     end case;
+    looked := looked + 1;
+    perform app_private.report_progress(looked, looked, cardinality(p_workspaces), jsonb_array_length(moved), jsonb_array_length(failed), jsonb_array_length(skipped));
   end loop;
 
+  perform app_private.report_progress(looked, looked, cardinality(p_workspaces), jsonb_array_length(moved), jsonb_array_length(failed), jsonb_array_length(skipped), true);
   return jsonb_build_object('dry_run', p_dry_run, 'moved', moved, 'failed', failed, 'skipped', skipped);
 end
 $$;

@@ -1,4 +1,4 @@
--- Prometheus as a metric source (tables: migration 20261202104000_prometheus_sources.sql).
+-- Prometheus as a metric source (tables: migration 20261202105000_prometheus_sources.sql).
 -- The worker (lib/jobs/prometheus-query.ts) runs each source's PromQL per enrolled
 -- workspace and variant at one evaluation time, then hands the values here: they are
 -- stored through the same store_metrics as the ingest API (raw samples and every rollup

@@ -6,6 +6,7 @@ import { text } from "@/lib/validation/text";
 import { defineAction, ExpectedError } from "@/lib/actions/client";
 import { asUser } from "@/lib/db";
 import { advanceSelected, emergencyStop as stop, resolveMigration, resumeMigration as resume, wave } from "@/lib/rollouts/transitions";
+import { ProgressId, trackProgress } from "@/lib/rollouts/progress";
 import { migrationKey } from "@/lib/validation/identifiers";
 
 const key = migrationKey;
@@ -17,6 +18,8 @@ const WaveSchema = z
     percent: z.number().gt(0, "more than 0 %").max(100, "at most 100 %").optional(),
     count: z.number().int().min(1).max(100_000).optional(),
     reason: text().trim().max(2000).default(""),
+    /** chosen by the browser to poll /api/rollouts/progress while the wave runs */
+    progress: ProgressId.optional(),
   })
   .refine((v) => (v.percent === undefined) !== (v.count === undefined), { message: "give a percentage or a count, not both", path: ["percent"] });
 
@@ -24,6 +27,7 @@ const WaveSchema = z
 export const previewWave = defineAction({ name: "previewWave", schema: WaveSchema, role: "viewer" }, async (input, { session }) =>
   asUser(session.claims, async (tx) => {
     const migrationId = await resolveMigration(tx, input.migration);
+    await trackProgress(tx, input.progress, session.userId);
     return wave(tx, { migrationId, fromStage: input.fromStage, percent: input.percent, count: input.count, reason: input.reason, dryRun: true });
   }),
 );
@@ -31,6 +35,7 @@ export const previewWave = defineAction({ name: "previewWave", schema: WaveSchem
 export const applyWave = defineAction({ name: "applyWave", schema: WaveSchema, role: "operator" }, async (input, { session }) => {
   const result = await asUser(session.claims, async (tx) => {
     const migrationId = await resolveMigration(tx, input.migration);
+    await trackProgress(tx, input.progress, session.userId);
     return wave(tx, { migrationId, fromStage: input.fromStage, percent: input.percent, count: input.count, reason: input.reason, dryRun: false });
   });
   revalidatePath(`/migrations/${input.migration}`);
@@ -69,19 +74,24 @@ const SelectedSchema = z.object({
   migration: key,
   workspaceIds: z.array(z.uuid("not a workspace id")).min(1, "select at least one workspace").max(1000, "at most 1000 at a time"),
   reason: text().trim().max(2000).default(""),
+  progress: ProgressId.optional(),
 });
 
 /** Preview of advancing the selected workspaces one stage each; writes nothing. */
 export const previewSelected = defineAction({ name: "previewSelected", schema: SelectedSchema, role: "viewer" }, async (input, { session }) =>
-  asUser(session.claims, async (tx) =>
-    advanceSelected(tx, { migrationId: await resolveMigration(tx, input.migration), workspaceIds: input.workspaceIds, reason: input.reason, dryRun: true }),
-  ),
+  asUser(session.claims, async (tx) => {
+    const migrationId = await resolveMigration(tx, input.migration);
+    await trackProgress(tx, input.progress, session.userId);
+    return advanceSelected(tx, { migrationId, workspaceIds: input.workspaceIds, reason: input.reason, dryRun: true });
+  }),
 );
 
 export const applySelected = defineAction({ name: "applySelected", schema: SelectedSchema, role: "operator" }, async (input, { session }) => {
-  const result = await asUser(session.claims, async (tx) =>
-    advanceSelected(tx, { migrationId: await resolveMigration(tx, input.migration), workspaceIds: input.workspaceIds, reason: input.reason, dryRun: false }),
-  );
+  const result = await asUser(session.claims, async (tx) => {
+    const migrationId = await resolveMigration(tx, input.migration);
+    await trackProgress(tx, input.progress, session.userId);
+    return advanceSelected(tx, { migrationId, workspaceIds: input.workspaceIds, reason: input.reason, dryRun: false });
+  });
   revalidatePath(`/migrations/${input.migration}`);
   revalidatePath("/");
   return result;

@@ -5,6 +5,7 @@ import { useState, useTransition } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input, Label, Select } from "@/components/ui/input";
+import { BulkProgressLine, useBulkProgress } from "@/components/rollout/bulk-progress";
 import type { WaveResult } from "@/lib/rollouts/types";
 import { applyWave, previewWave } from "./actions";
 
@@ -21,6 +22,8 @@ export function WavePanel({ migration, stages, counts, canOperate }: { migration
   const [applied, setApplied] = useState<WaveResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
+  const [running, setRunning] = useState<"preview" | "apply" | null>(null);
+  const bulk = useBulkProgress();
   const next = stages.find((s) => s.position === fromStage + 1);
   // The wave's population: workspaces at the stage or beyond; "N %" = that share should be past it.
   const population = stages.filter((s) => s.position >= fromStage).reduce((n, s) => n + (counts[s.position] ?? 0), 0);
@@ -31,9 +34,15 @@ export function WavePanel({ migration, stages, counts, canOperate }: { migration
 
   function run(kind: "preview" | "apply") {
     setError(null);
+    // Outside the transition: its own updates only show once the action answers.
+    setRunning(kind);
+    const progress = bulk.begin();
     start(async () => {
-      const input = { migration, fromStage, percent, reason };
-      const r = kind === "preview" ? await previewWave(input) : await applyWave(input);
+      const input = { migration, fromStage, percent, reason, progress };
+      const r = await (kind === "preview" ? previewWave(input) : applyWave(input)).finally(() => {
+        bulk.end();
+        setRunning(null);
+      });
       if ("error" in r) return setError(r.error);
       if (kind === "preview") {
         setPreview(r.data);
@@ -104,6 +113,7 @@ export function WavePanel({ migration, stages, counts, canOperate }: { migration
           {pending ? "Working…" : `Apply: advance to ${next?.name ?? "next stage"}`}
         </Button>
       </div>
+      {running ? <BulkProgressLine progress={bulk.progress} dryRun={running === "preview"} /> : null}
       {error ? <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">{error}</p> : null}
       {result ? (
         <div className="rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200" data-testid={applied ? "wave-result" : "wave-preview"}>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
+import { BulkProgressLine, useBulkProgress } from "@/components/rollout/bulk-progress";
 import { StatusBadge } from "@/components/rollout/stage-badge";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -37,15 +38,27 @@ export function WorkspaceTable({ migration, rows, offset = 0, stageNames, canOpe
   const [result, setResult] = useState<SelectedResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
+  const [running, setRunning] = useState<"preview" | "apply" | null>(null);
+  const bulk = useBulkProgress();
   const toggle = (id: string) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
   const ids = [...selected];
-  const run = (apply: boolean) => start(async () => {
+  const run = (apply: boolean) => {
     setError(null);
-    const r = apply ? await applySelected({ migration, workspaceIds: ids, reason: "" }) : await previewSelected({ migration, workspaceIds: ids, reason: "" });
+    // Outside the transition: its own updates only show once the action answers.
+    setRunning(apply ? "apply" : "preview");
+    const progress = bulk.begin();
+    start(() => go(apply, progress));
+  };
+  const go = async (apply: boolean, progress: string) => {
+    const input = { migration, workspaceIds: ids, reason: "", progress };
+    const r = await (apply ? applySelected(input) : previewSelected(input)).finally(() => {
+      bulk.end();
+      setRunning(null);
+    });
     if ("error" in r) return setError(r.error);
     setResult(r.data);
     if (apply) { setSelected(new Set()); router.refresh(); }
-  });
+  };
   return (
     <>
       <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-5 py-3 text-sm">
@@ -57,6 +70,7 @@ export function WorkspaceTable({ migration, rows, offset = 0, stageNames, canOpe
         {selected.size > 0 ? <button type="button" className="text-xs text-slate-500 hover:underline" onClick={() => { setSelected(new Set()); setResult(null); }}>clear</button> : null}
         {error ? <span role="alert" className="text-rose-700">{error}</span> : null}
       </div>
+      {running ? <div className="border-b border-slate-100 px-5 py-3"><BulkProgressLine progress={bulk.progress} dryRun={running === "preview"} /></div> : null}
       {result ? (
         <div className="border-b border-slate-100 bg-slate-50 px-5 py-3 text-sm" data-testid={result.dry_run ? "selected-preview" : "selected-result"}>
           <p className="text-slate-700">{result.dry_run ? "Preview" : "Done"}: {result.moved.length} {result.dry_run ? "would move" : "moved"}, {result.failed.length} fail their gate, {result.skipped.length} skipped.</p>

@@ -420,15 +420,14 @@ begin
   return query
   with mine as (
     select r.migration_id, r.stage, r.status, w.tier, w.is_canary,
-           app_private.wave_rank_key(r.migration_id, r.workspace_id) as k
+           app_private.wave_order_key(r.migration_id, r.workspace_id, w.is_canary) as k
       from public.workspace_rollouts r join public.workspaces w on w.id = r.workspace_id
      where r.workspace_id = p_workspace
   ), ranked as (
     select x.*,
            (select count(*) from public.workspace_rollouts r2 join public.workspaces w2 on w2.id = r2.workspace_id
              where r2.migration_id = x.migration_id
-               and ((w2.is_canary and not x.is_canary)
-                    or (w2.is_canary = x.is_canary and app_private.wave_rank_key(r2.migration_id, r2.workspace_id) < x.k))) + 1 as rank,
+               and app_private.wave_order_key(r2.migration_id, r2.workspace_id, w2.is_canary) < x.k) + 1 as rank,
            (select count(*) from public.workspace_rollouts r3 where r3.migration_id = x.migration_id) as population
       from mine x
      where exists (select 1 from public.rollout_plans q
@@ -468,7 +467,7 @@ revoke all on function public.workspace_plan_outlook(uuid) from public, anon, au
 grant execute on function public.workspace_plan_outlook(uuid) to authenticated;
 
 -- ==== supabase/schemas/telemetry/prometheus.sql ====
--- Prometheus as a metric source (tables: migration 20261202104000_prometheus_sources.sql).
+-- Prometheus as a metric source (tables: migration 20261202105000_prometheus_sources.sql).
 -- The worker (lib/jobs/prometheus-query.ts) runs each source's PromQL per enrolled
 -- workspace and variant at one evaluation time, then hands the values here: they are
 -- stored through the same store_metrics as the ingest API (raw samples and every rollup
