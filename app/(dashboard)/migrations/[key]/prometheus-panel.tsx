@@ -34,9 +34,11 @@ export function PrometheusPanel({ migration, sources, isAdmin }: { migration: st
           <tbody className="divide-y divide-slate-100">
             {sources.map((s) => (
               <tr key={s.id} data-testid="prometheus-source">
-                <Td className="max-w-md">
+                <Td className="max-w-[15rem] sm:max-w-md">
                   <p className="font-medium text-slate-900">{s.name}</p>
                   <p className="truncate font-mono text-xs text-slate-500" title={s.query}>{s.baseUrl} · {s.query}</p>
+                  {/* on phones the status columns sit off-screen: the status and reason come first */}
+                  <div className="mt-1 text-xs sm:hidden"><StatusBadge s={s} />{s.lastError ? <p className="mt-1 whitespace-normal break-words text-rose-700">{s.lastError}</p> : null}</div>
                 </Td>
                 <Td className="text-xs text-slate-600"><span className="font-mono">{s.metric}</span><br />every {s.intervalSeconds} s, window {s.windowSeconds} s</Td>
                 <Td className="max-w-sm text-xs">
