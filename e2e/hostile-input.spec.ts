@@ -433,6 +433,7 @@ const REQUIRED: Record<string, string[]> = {
   restoreFlag: ["key"], killMigrationFlags: ["migration", "confirmation", "reason"], setOverride: ["key", "workspace"], deleteFlag: ["key", "confirmation"],
   previewWave: ["migration", "fromStage"], applyWave: ["migration", "fromStage"], emergencyStop: ["migration", "confirmation", "reason"],
   saveRule: ["rule"], deleteRule: ["id"], createChannel: ["name", "kind", "url"], setChannelEnabled: ["id", "enabled"], deleteChannel: ["id"],
+  createPrometheusSource: ["migration", "name"], updatePrometheusSource: ["migration", "id"], setPrometheusSourceEnabled: ["migration", "id", "enabled"], deletePrometheusSource: ["migration", "id"],
   advanceWorkspace: ["workspace", "migration", "expectedStage"], rollbackWorkspace: ["workspace", "migration", "reason"], setWorkspacePaused: ["workspace", "migration", "paused", "reason"],
 };
 const FIELDS = ["workspace", "migration", "key", "id", "alertId", "note", "reason", "confirmation", "version", "expectedStage", "expectedVersion", "toStage", "override", "paused", "enabled", "value", "rolloutBps", "fromStage", "percent", "count", "rule", "name", "kind", "url", "secret", "events", "description", "minStage"];

@@ -32,6 +32,12 @@ test.beforeAll(async () => {
                 values (${`pages ${tag}${revoked ? " revoked" : ""}`}, ${createHash("sha256").update(raw).digest("hex")}, ${raw.slice(0, 8)},
                         ${["metrics:write", "feedback:write", "state:read"]}::text[], ${revoked ? new Date() : null})`;
     }
+    // A Prometheus source on the demo migration, unreachable (nothing listens on port 9): its row shows the reason.
+    await sql`insert into public.prometheus_sources (migration_id, name, base_url, query, metric, last_run_at, last_status, last_error)
+              select id, ${`p95 from Prometheus ${tag}`}, 'http://127.0.0.1:9',
+                     'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{tenant="{{workspace}}",track="{{variant}}"}[{{window}}]))) * 1000',
+                     'prom_p95_ms', now(), 'error', 'Prometheus unreachable: connection failed (ECONNREFUSED)'
+                from public.migrations where key = 'lead-centric'`;
   } finally {
     await sql.end();
   }

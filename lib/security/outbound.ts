@@ -1,4 +1,4 @@
-// Outbound requests to admin-entered URLs (notification channels). An admin must
+// Outbound requests to admin-entered URLs (notification channels, Prometheus sources). An admin must
 // not be able to make the server reach internal services: a destination's host is
 // resolved and every address it resolves to must be public, both when the channel
 // is saved and again at each delivery (DNS can change). At delivery the check sits
@@ -136,7 +136,7 @@ export function checkAddresses(host: string, addresses: string[], allow: Allow =
   for (const a of addresses) {
     if (allowedAddress(allow, a)) continue;
     const why = blockedReason(a);
-    if (why) throw new DestinationRefused(`${host} resolves to ${a}, a ${why} address; notifications go to public hosts only (NOTIFY_ALLOWED_HOSTS lists exceptions)`);
+    if (why) throw new DestinationRefused(`${host} resolves to ${a}, a ${why} address; outbound requests go to public hosts only (NOTIFY_ALLOWED_HOSTS lists exceptions)`);
   }
 }
 
@@ -213,5 +213,42 @@ export async function postGuarded(rawUrl: string, headers: Record<string, string
     req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
     req.on("error", reject);
     req.end(body);
+  });
+}
+
+export class ResponseTooLarge extends Error {
+  override name = "ResponseTooLarge";
+}
+
+/**
+ * GETs `rawUrl` under the same address rules as postGuarded and reads at most
+ * `maxBytes` of the answer (more: ResponseTooLarge, the socket is closed). No
+ * redirects are followed. For sources the server reads from (Prometheus).
+ */
+export async function getGuarded(rawUrl: string, headers: Record<string, string>, timeoutMs: number, maxBytes: number): Promise<{ status: number; body: string }> {
+  const url = new URL(rawUrl);
+  const host = hostOf(url);
+  if (isIP(host)) checkAddresses(host, [host]);
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "GET", headers, lookup: guardedLookup(host), timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          req.destroy(new ResponseTooLarge(`answer larger than ${maxBytes} bytes`));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs);
+    req.on("close", () => clearTimeout(timer));
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    req.on("error", reject);
+    req.end();
   });
 }

@@ -64,6 +64,12 @@ create trigger guardrail_rules_audit after insert or update or delete on public.
 drop trigger if exists notification_channels_audit on public.notification_channels;
 create trigger notification_channels_audit after insert or update or delete on public.notification_channels
   for each row execute function app_private.audit_row_change('id');
+-- Prometheus sources: what admins change is audited; the worker's last-run columns are not.
+drop trigger if exists prometheus_sources_audit on public.prometheus_sources;
+create trigger prometheus_sources_audit
+  after insert or delete or update of migration_id, name, base_url, query, metric, window_seconds, interval_seconds, enabled
+  on public.prometheus_sources
+  for each row execute function app_private.audit_row_change('id', 'prometheus_source', 'prometheus_source');
 -- Tokens are created and revoked through create_ingest_token / revoke_ingest_token,
 -- which audit themselves; a direct delete (admins, under RLS) is audited here.
 drop trigger if exists ingest_tokens_audit_delete on public.ingest_tokens;

@@ -108,13 +108,9 @@ declare
   mig uuid;
   st jsonb;
 begin
-  select t.workspace_ids, t.scopes into g from public.ingest_token_lookup(p_token_hash) t limit 1;
-  if not found then
-    return query select 401, null::jsonb, 'Invalid or revoked token'::text;
-    return;
-  end if;
-  if not ('state:read' = any (g.scopes)) then
-    return query select 403, null::jsonb, 'This token lacks the ''state:read'' scope'::text;
+  select * into g from app_private.read_grant(p_token_hash, 'state:read');
+  if g.status <> 200 then
+    return query select g.status, null::jsonb, g.message;
     return;
   end if;
   if g.workspace_ids is not null then

@@ -1,4 +1,5 @@
 -- Gate evaluation ------------------------------------------------------------------
+-- requires: telemetry/prometheus.sql
 
 -- Structured report for moving a workspace to p_target: one entry per check with
 -- the observed value, the threshold and pass | fail | no_data. Missing data never
@@ -105,6 +106,9 @@ begin
       'observed', crit, 'threshold', s.max_open_critical_alerts, 'unit', 'alerts', 'comparator', '<=',
       'status', case when crit <= s.max_open_critical_alerts then 'pass' else 'fail' end);
   end if;
+
+  -- a metric fed by a Prometheus source that cannot tell how the workspace is doing now: no data
+  checks := app_private.prometheus_gate_overlay(p_workspace, p_migration, checks);
 
   passed := not exists (select 1 from jsonb_array_elements(checks) c where c ->> 'status' <> 'pass');
   return jsonb_build_object(

@@ -30,6 +30,27 @@ as $$
   where t.token_hash = p_token_hash and t.revoked_at is null
 $$;
 
+-- The read side's token check for endpoints answered by one SQL call (plan, verdict):
+-- 200 with the grant's workspaces (null = all), or the refusal's status and message.
+create or replace function app_private.read_grant(p_token_hash text, p_scope text,
+  out status int, out message text, out workspace_ids uuid[])
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  g record;
+begin
+  select t.workspace_ids, t.scopes into g from public.ingest_token_lookup(p_token_hash) t limit 1;
+  if not found then
+    status := 401; message := 'Invalid or revoked token';
+  elsif not (p_scope = any (g.scopes)) then
+    status := 403; message := format('This token lacks the ''%s'' scope', p_scope);
+  else
+    status := 200; workspace_ids := g.workspace_ids;
+  end if;
+end
+$$;
+revoke all on function app_private.read_grant(text, text) from public, anon, authenticated, service_role;
+
 -- Ingest tokens, managed from Settings by admins -----------------------------------------
 
 -- Creates a token from its hash (the raw token never reaches the database) and audits it.

@@ -9,9 +9,11 @@ import { asUser } from "@/lib/db";
 import { planStatus, planTemplates } from "@/lib/plans/queries";
 import { cachedStageHistory, getMigration, listMigrationWorkspaces, migrationStageCounts } from "@/lib/rollouts/queries";
 import { getStops } from "@/lib/rollouts/summary";
+import { listPrometheusSources } from "@/lib/telemetry/prometheus-sources";
 import { RelativeTime } from "@/components/ui/time";
 import { EmergencyStop, ResumeMigration } from "./emergency-stop";
 import { PlanPanel } from "./plan-panel";
+import { PrometheusPanel } from "./prometheus-panel";
 import { WavePanel } from "./wave-panel";
 import { WorkspaceTable } from "./workspace-table";
 
@@ -37,14 +39,15 @@ export default async function MigrationPage({ params, searchParams }: { params: 
     const total = Object.values(counts).reduce((a, n) => a + n, 0);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const page = Math.min(pages, Math.max(1, requested));
-    const [shown, history, stops, plan] = await Promise.all([
+    const [shown, history, stops, plan, sources] = await Promise.all([
       listMigrationWorkspaces(tx, migration.id, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
       cachedStageHistory(session.claims, migration.id), getStops(tx, [migration.id]), planStatus(tx, migration.id),
+      listPrometheusSources(tx, migration.id),
     ]);
-    return { migration, counts, total, pages, page, shown, history, stop: stops.get(migration.id) ?? null, plan };
+    return { migration, counts, total, pages, page, shown, history, stop: stops.get(migration.id) ?? null, plan, sources };
   });
   if (!data) notFound();
-  const { migration, counts, total, pages, page, shown, stop, plan } = data;
+  const { migration, counts, total, pages, page, shown, stop, plan, sources } = data;
   // The chart ends at now: its last point is the current state, not the end of a day.
   const history = [...data.history.filter((d) => d.day !== new Date().toISOString().slice(0, 10)),
     { day: "now", counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [`s${k}`, v])) }];
@@ -97,6 +100,14 @@ export default async function MigrationPage({ params, searchParams }: { params: 
       </Card>
 
       <TelemetryPanel migrationKey={migration.key} />
+
+      <Card>
+        <CardHeader title="Prometheus sources" description="PromQL run by the worker for each enrolled workspace and variant; results are stored as samples that charts, gates and guardrails read. A source without data makes the checks on its metric say no data, and why." />
+        <CardBody>
+          <PrometheusPanel migration={migration.key} isAdmin={isAdmin}
+            sources={sources.map((s) => ({ ...s, lastRunAt: s.lastRunAt ? new Date(s.lastRunAt).toISOString() : null }))} />
+        </CardBody>
+      </Card>
 
       <Card>
         <CardHeader title="Advance a wave" description="Move a share of the workspaces at one stage to the next. Workspaces whose gate fails are reported, not moved." />
