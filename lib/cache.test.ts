@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { staleWhileRevalidate } from "./cache";
+import { staleWhileRevalidate, staleWhileRevalidateOrLater } from "./cache";
 
 // Only Date is faked: durations are set by moving the clock inside a computation.
 beforeEach(() => {
@@ -70,5 +70,31 @@ describe("staleWhileRevalidate", () => {
       throw new Error("database gone");
     };
     expect((await staleWhileRevalidate(k, "b", { ttlMs: 60_000 }, failing)).value).toBe("ok");
+  });
+});
+
+describe("staleWhileRevalidateOrLater", () => {
+  it("the first call waits at most firstWaitMs, then the same computation answers the next call", async () => {
+    const k = key();
+    const gate = deferred<number>();
+    const compute = vi.fn(() => gate.promise);
+    expect(await staleWhileRevalidateOrLater(k, "a", { ttlMs: 60_000, firstWaitMs: 5 }, compute)).toBeNull();
+    const second = staleWhileRevalidateOrLater(k, "a", { ttlMs: 60_000, firstWaitMs: 60_000 }, compute);
+    gate.resolve(7);
+    expect((await second)?.value).toBe(7);
+    expect(compute).toHaveBeenCalledTimes(1);
+    // Once a value exists the bound no longer applies: it answers from the cache.
+    expect((await staleWhileRevalidateOrLater(k, "a", { ttlMs: 60_000, firstWaitMs: 0 }, compute))?.value).toBe(7);
+  });
+
+  it("a first computation that fails in time is thrown; one that fails later reaches the next caller", async () => {
+    await expect(staleWhileRevalidateOrLater(key(), "a", { ttlMs: 1000, firstWaitMs: 60_000 }, async () => { throw new Error("down"); })).rejects.toThrow("down");
+    const k = key();
+    const gate = deferred<number>();
+    const failing = vi.fn(() => gate.promise.then(() => { throw new Error("late"); }));
+    expect(await staleWhileRevalidateOrLater(k, "a", { ttlMs: 1000, firstWaitMs: 5 }, failing)).toBeNull();
+    const next = staleWhileRevalidateOrLater(k, "a", { ttlMs: 1000, firstWaitMs: 60_000 }, failing);
+    gate.resolve(0);
+    await expect(next).rejects.toThrow("late");
   });
 });

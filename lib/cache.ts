@@ -87,3 +87,25 @@ export async function staleWhileRevalidate<T>(
   // a failed or slow refresh: the last value (the next call tries again)
   return e ? { value: e.value, at: e.at } : { value: hit.value, at: hit.at };
 }
+
+/**
+ * staleWhileRevalidate for a figure a page can do without for a moment: the very
+ * first call in a process (nothing cached yet) waits at most firstWaitMs, then
+ * answers null while the computation goes on in the background (later calls share
+ * it). A failure within firstWaitMs is thrown as usual; a later one surfaces to
+ * the next caller.
+ */
+export async function staleWhileRevalidateOrLater<T>(
+  key: string,
+  fingerprint: string,
+  opts: { ttlMs: number; waitMs?: number; firstWaitMs: number },
+  compute: () => Promise<T>,
+): Promise<Cached<T> | null> {
+  const cached = slots.get(key)?.entry !== undefined;
+  const call = staleWhileRevalidate(key, fingerprint, opts, compute);
+  if (cached) return call;
+  call.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), opts.firstWaitMs)));
+  return Promise.race([call, later]).finally(() => clearTimeout(timer));
+}

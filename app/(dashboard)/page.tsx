@@ -70,7 +70,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <h1 className="text-xl font-semibold text-slate-900">Overview</h1>
         <p className="mt-1 text-sm text-slate-500">Where every workspace stands in every migration: what moved, what is ready, what is blocked and what is at risk.</p>
       </div>
-      <OverviewSummary migrations={summary.migrations} recent={summary.recent} readinessAt={summary.readinessAt} />
+      <OverviewSummary migrations={summary.migrations} recent={summary.recent} readinessAt={summary.readinessAt} readinessPending={summary.readinessPending} />
       <Card>
         <CardHeader
           title={`Workspaces (${total})`}

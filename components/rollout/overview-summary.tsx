@@ -6,6 +6,7 @@ import { Card } from "@/components/ui/card";
 import { RelativeTime } from "@/components/ui/time";
 import { cn } from "@/components/ui/cn";
 import { PlanSummaryLine } from "./plan-state";
+import { RefreshSoon } from "./refresh-soon";
 import { TRANSITION_VERBS } from "./transition-verbs";
 
 const q = (p: Record<string, string>) => `/?${new URLSearchParams(p)}`;
@@ -24,9 +25,10 @@ function Stat({ href, label, value, tone, testId, children }: { href: string; la
 }
 
 /** Per migration: where the workspaces are, what can move, what cannot and why, what is at risk. */
-export function OverviewSummary({ migrations, recent, readinessAt }: { migrations: MigrationSummaryCard[]; recent: RecentChange[]; readinessAt: string }) {
+export function OverviewSummary({ migrations, recent, readinessAt, readinessPending = false }: { migrations: MigrationSummaryCard[]; recent: RecentChange[]; readinessAt: string; readinessPending?: boolean }) {
   return (
     <div className="grid gap-4 xl:grid-cols-3" data-testid="overview-summary">
+      {readinessPending ? <RefreshSoon /> : null}
       <div className="space-y-4 xl:col-span-2">
         {migrations.map((m) => (
           <Card key={m.id} className="p-4">
@@ -56,26 +58,34 @@ export function OverviewSummary({ migrations, recent, readinessAt }: { migration
                 ))}
               </ol>
               <div className="grid grid-cols-2 gap-2 sm:grid-cols-4">
-                <Stat href={q({ at: m.key, gate: "ready" })} label="ready to advance" value={m.ready} tone="green" testId={`ready-${m.key}`} />
-                <Stat href={q({ at: m.key, gate: "blocked" })} label="blocked by their gate" value={m.blockedTotal} tone="amber" testId={`blocked-${m.key}`}>
-                  {m.blocked.length > 0 ? (
-                    <ul className="mt-1 space-y-0.5 text-xs">
-                      {m.blocked.map((b) => (
-                        <li key={b.check}>
-                          <Link href={q({ at: m.key, gate: `blocked-${b.check}` })} className="text-slate-600 hover:text-brand-700 hover:underline" data-check={b.check}>
-                            {GATE_CHECK_LABELS[b.check] ?? b.check}: <span className="tabular-nums font-medium">{b.count}</span>
-                          </Link>
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
-                </Stat>
+                {readinessPending ? (
+                  <div className="col-span-2 rounded-lg bg-slate-50 px-3 py-2 text-sm text-slate-600 ring-1 ring-inset ring-slate-200" role="status" data-testid={`readiness-pending-${m.key}`}>
+                    Judging every workspace&apos;s gate (the first time since the server started)… Ready and blocked appear here in a few seconds.
+                  </div>
+                ) : (
+                  <>
+                    <Stat href={q({ at: m.key, gate: "ready" })} label="ready to advance" value={m.ready} tone="green" testId={`ready-${m.key}`} />
+                    <Stat href={q({ at: m.key, gate: "blocked" })} label="blocked by their gate" value={m.blockedTotal} tone="amber" testId={`blocked-${m.key}`}>
+                      {m.blocked.length > 0 ? (
+                        <ul className="mt-1 space-y-0.5 text-xs">
+                          {m.blocked.map((b) => (
+                            <li key={b.check}>
+                              <Link href={q({ at: m.key, gate: `blocked-${b.check}` })} className="text-slate-600 hover:text-brand-700 hover:underline" data-check={b.check}>
+                                {GATE_CHECK_LABELS[b.check] ?? b.check}: <span className="tabular-nums font-medium">{b.count}</span>
+                              </Link>
+                            </li>
+                          ))}
+                        </ul>
+                      ) : null}
+                    </Stat>
+                  </>
+                )}
                 <Stat href={q({ at: m.key, risk: "yes" })} label="at risk" value={m.atRisk} tone="red" testId={`risk-${m.key}`}>
                   <p className="mt-1 text-xs text-slate-600">{m.withAlerts} with open alerts · {m.rolledBack24h} rolled back in 24 h</p>
                 </Stat>
                 <Stat href={q({ at: m.key, status: "paused" })} label="paused" value={m.paused} tone="slate" testId={`paused-${m.key}`} />
               </div>
-              <p className="text-xs text-slate-500">Ready and blocked as judged by the gates <RelativeTime date={readinessAt} />.</p>
+              {readinessPending ? null : <p className="text-xs text-slate-500">Ready and blocked as judged by the gates <RelativeTime date={readinessAt} />.</p>}
             </div>
           </Card>
         ))}

@@ -1,5 +1,5 @@
 import "server-only";
-import { staleWhileRevalidate, type Viewer } from "@/lib/cache";
+import { staleWhileRevalidate, staleWhileRevalidateOrLater, type Viewer } from "@/lib/cache";
 import { asUser, sql, type Tx } from "@/lib/db";
 import { planOverview } from "@/lib/plans/queries";
 import type { PlanOverviewRow } from "@/lib/plans/types";
@@ -37,9 +37,14 @@ export interface ReadinessRow {
 export interface Readiness {
   rows: ReadinessRow[];
   computedAt: string;
+  /** the first computation after a server start is still running: no figures yet */
+  pending?: boolean;
 }
 
 const TTL_MS = Number(process.env.READINESS_TTL_MS ?? 15_000);
+// The first view after a server start waits this long for the first computation
+// (seconds at 10 000 workspaces), then renders without the figures and refreshes.
+const FIRST_WAIT_MS = Number(process.env.READINESS_FIRST_WAIT_MS ?? 1_500);
 
 const SUMMARY_TTL_MS = 15_000;
 
@@ -66,7 +71,8 @@ export async function getReadiness(viewer: Viewer, fp?: string): Promise<Readine
   // Shared by every member (they all read the same rows): only a member computes it.
   if (!viewer.member) return { rows: [], computedAt: new Date().toISOString() };
   const { claims } = viewer;
-  return (await staleWhileRevalidate("readiness", fp ?? (await fingerprint()), { ttlMs: TTL_MS }, () => asUser(claims, (t) => computeReadiness(t)))).value;
+  const cached = await staleWhileRevalidateOrLater("readiness", fp ?? (await fingerprint()), { ttlMs: TTL_MS, firstWaitMs: FIRST_WAIT_MS }, () => asUser(claims, (t) => computeReadiness(t)));
+  return cached?.value ?? { rows: [], computedAt: new Date().toISOString(), pending: true };
 }
 
 // Checks the set-based query decides exactly (counts and times); the statistical
@@ -266,7 +272,7 @@ async function summaryFacts(tx: Tx): Promise<{ base: SummaryBase[]; stops: Map<s
  * changes; "rolled back in the last 24 h" moves on within SUMMARY_TTL_MS. The plan
  * line is read on every view (plans change without touching a rollout).
  */
-export async function getOverviewSummary(tx: Tx, viewer: Viewer): Promise<{ migrations: MigrationSummaryCard[]; recent: RecentChange[]; readinessAt: string }> {
+export async function getOverviewSummary(tx: Tx, viewer: Viewer): Promise<{ migrations: MigrationSummaryCard[]; recent: RecentChange[]; readinessAt: string; readinessPending: boolean }> {
   const fp = await fingerprint();
   const [{ value: facts }, readiness, plans] = await Promise.all([
     staleWhileRevalidate(`summary:${viewer.claims.sub}`, fp, { ttlMs: SUMMARY_TTL_MS }, () => asUser(viewer.claims, summaryFacts)),
@@ -292,7 +298,7 @@ export async function getOverviewSummary(tx: Tx, viewer: Viewer): Promise<{ migr
       plan: plans.find((p) => p.migrationId === m.id) ?? null,
     };
   });
-  return { migrations, recent, readinessAt: readiness.computedAt };
+  return { migrations, recent, readinessAt: readiness.computedAt, readinessPending: readiness.pending === true };
 }
 
 /** Workspace ids of a migration in a readiness state, for the overview table's filter. */
