@@ -62,9 +62,14 @@ async function timed(kind: string, app: number, f: () => Promise<Response>): Pro
   return s;
 }
 
+// A client retries with the very body it sent first (same Idempotency-Key, same
+// samples): a different body under a used key is refused with 422, as it should be.
+const bodies = new Map<number, { samples: unknown[] }>();
 function batchBody(n: number) {
+  const sent = bodies.get(n);
+  if (sent) return sent;
   const now = Date.now();
-  return {
+  const body = {
     samples: Array.from({ length: BATCH }, (_, i) => ({
       workspace: workspaces[(n + i) % workspaces.length].slug,
       migration: plan.key,
@@ -75,6 +80,8 @@ function batchBody(n: number) {
       time: now - i,
     })),
   };
+  bodies.set(n, body);
+  return body;
 }
 
 const postBatch = (n: number, app: number) =>
