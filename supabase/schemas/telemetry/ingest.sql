@@ -1,9 +1,52 @@
 -- Storing a batch ----------------------------------------------------------------------
 
--- Stores samples and folds them into every rollup tier in one statement. Samples
--- arrive as parallel arrays; p_ws / p_mig / p_metric index into the id/name arrays,
--- so ids are resolved once per batch, not once per row. Rollup rows are upserted
--- in key order so concurrent batches lock them in the same order (no deadlocks).
+-- Folds per-bucket aggregates into the rollups: n, sum, min, max added, histograms
+-- merged. One row per (workspace, migration, metric, variant, resolution, bucket);
+-- the nil uuid as workspace stands for "all workspaces". 1-minute rows per workspace
+-- go to metric_rollups, every other row to metric_rollups_coarse. The one writer of
+-- the rollups for store_metrics (single values) and store_metric_aggregates (OTLP
+-- histograms). Rows are upserted in one global key order, so concurrent batches
+-- lock them in the same order (no deadlocks). p_hist: each row's trimmed cumulative
+-- histogram as an int[] literal ('{lo,c_lo,...}').
+create or replace function app_private.fold_rollups(
+  p_ws uuid[], p_mig uuid[], p_metric text[], p_variant text[], p_res int[], p_bucket timestamptz[],
+  p_n bigint[], p_sum double precision[], p_min double precision[], p_max double precision[], p_hist text[])
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.metric_rollups as t (workspace_id, migration_id, metric, variant, bucket, n, sum, min, max, hist)
+  select u.ws, u.mig, u.metric, u.variant, u.bucket, u.n, u.sum, u.min, u.max, u.hist::int[]
+  from unnest(p_ws, p_mig, p_metric, p_variant, p_res, p_bucket, p_n, p_sum, p_min, p_max, p_hist)
+    as u(ws, mig, metric, variant, res, bucket, n, sum, min, max, hist)
+  where u.ws <> '00000000-0000-0000-0000-000000000000'::uuid and u.res = 60
+  order by u.ws, u.mig, u.metric, u.variant, u.bucket
+  on conflict (workspace_id, migration_id, metric, variant, bucket) do update
+    set n = t.n + excluded.n, sum = t.sum + excluded.sum,
+        min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
+        hist = app_private.hist_merge(t.hist, excluded.hist);
+  insert into public.metric_rollups_coarse as t (migration_id, workspace_id, resolution, metric, variant, bucket, n, sum, min, max, hist)
+  select u.mig, u.ws, u.res, u.metric, u.variant, u.bucket, u.n, u.sum, u.min, u.max, u.hist::int[]
+  from unnest(p_ws, p_mig, p_metric, p_variant, p_res, p_bucket, p_n, p_sum, p_min, p_max, p_hist)
+    as u(ws, mig, metric, variant, res, bucket, n, sum, min, max, hist)
+  where u.ws = '00000000-0000-0000-0000-000000000000'::uuid or u.res <> 60
+  -- "all workspaces" rows last: every concurrent batch of a migration updates
+  -- them, so they are locked as briefly as possible (still one global order).
+  order by u.ws = '00000000-0000-0000-0000-000000000000'::uuid, u.mig, u.ws, u.res, u.metric, u.variant, u.bucket
+  on conflict (migration_id, workspace_id, resolution, metric, variant, bucket) do update
+    set n = t.n + excluded.n, sum = t.sum + excluded.sum,
+        min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
+        hist = app_private.hist_merge(t.hist, excluded.hist);
+end
+$$;
+
+revoke all on function app_private.fold_rollups(uuid[], uuid[], text[], text[], integer[], timestamptz[], bigint[], double precision[], double precision[], double precision[], text[]) from public, anon, authenticated, service_role;
+
+-- Stores samples: raw rows, and every sample counted in three tiers, for its
+-- workspace and for "all workspaces", through fold_rollups. Samples arrive as
+-- parallel arrays; p_ws / p_mig / p_metric index into the id/name arrays, so ids
+-- are resolved once per batch, not once per row.
 -- Callers have already checked who may write what (ingest_metrics, seeding).
 create or replace function app_private.store_metrics(
   p_ws_ids uuid[], p_mig_ids uuid[], p_metrics text[],
@@ -13,7 +56,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_count bigint;
+  g record;
 begin
   with s as materialized (
     select p_ws_ids[u.w] as ws, p_mig_ids[u.m] as mig, p_metrics[u.k] as metric,
@@ -25,7 +68,6 @@ begin
     select time, ws, mig, variant, metric, value from s
     returning 1
   ), by_idx as (
-    -- every sample counts in 3 tiers, for its workspace and for "all workspaces"
     select x.ws, s.mig, s.metric, s.variant, r.res,
            date_bin(r.width, s.time, timestamptz '2000-01-01 00:00:00+00') as bucket,
            app_private.hist_index(s.value) as idx,
@@ -38,39 +80,22 @@ begin
     select *, sum(c) over w as cum, lead(idx) over w as next_idx
     from by_idx
     window w as (partition by ws, mig, metric, variant, res, bucket order by idx)
-  ), g as materialized (
+  ), agg as (
     -- the trimmed cumulative histogram, written as runs of equal counts
-    select ws, ws = '00000000-0000-0000-0000-000000000000'::uuid as all_ws, mig, metric, variant, res, bucket,
-           sum(c) as n, sum(sum) as sum, min(min) as min, max(max) as max,
-           min(idx) || ('{' || rtrim(string_agg(repeat(cum::text || ',', coalesce(next_idx - idx, 1)), '' order by idx), ',') || '}')::int[] as hist
+    select ws, mig, metric, variant, res, bucket,
+           sum(c)::bigint as n, sum(sum) as sum, min(min) as min, max(max) as max,
+           (min(idx) || ('{' || rtrim(string_agg(repeat(cum::text || ',', coalesce(next_idx - idx, 1)), '' order by idx), ',') || '}')::int[])::text as hist
     from runs
     group by ws, mig, metric, variant, res, bucket
-  ), minute as (
-    insert into public.metric_rollups as t (workspace_id, migration_id, metric, variant, bucket, n, sum, min, max, hist)
-    select ws, mig, metric, variant, bucket, n, sum, min, max, hist from g
-    where not all_ws and res = 60
-    order by ws, mig, metric, variant, bucket
-    on conflict (workspace_id, migration_id, metric, variant, bucket) do update
-      set n = t.n + excluded.n, sum = t.sum + excluded.sum,
-          min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_merge(t.hist, excluded.hist)
-    returning 1
-  ), coarse as (
-    insert into public.metric_rollups_coarse as t (migration_id, workspace_id, resolution, metric, variant, bucket, n, sum, min, max, hist)
-    select mig, ws, res, metric, variant, bucket, n, sum, min, max, hist from g
-    where all_ws or res <> 60
-    -- "all workspaces" rows last: every concurrent batch of a migration updates
-    -- them, so they are locked as briefly as possible (still one global order).
-    order by all_ws, mig, ws, res, metric, variant, bucket
-    on conflict (migration_id, workspace_id, resolution, metric, variant, bucket) do update
-      set n = t.n + excluded.n, sum = t.sum + excluded.sum,
-          min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_merge(t.hist, excluded.hist)
-    returning 1
   )
-  select (select count(*) from raw) + 0 * (select count(*) from minute) + 0 * (select count(*) from coarse)
-    into v_count;
-  return v_count;
+  select (select count(*) from raw) as n_raw,
+         array_agg(ws) as ws, array_agg(mig) as mig, array_agg(metric) as metric, array_agg(variant) as variant,
+         array_agg(res) as res, array_agg(bucket) as bucket, array_agg(n) as n, array_agg(sum) as sum,
+         array_agg(min) as min, array_agg(max) as max, array_agg(hist) as hist
+    into g
+    from agg;
+  perform app_private.fold_rollups(g.ws, g.mig, g.metric, g.variant, g.res, g.bucket, g.n, g.sum, g.min, g.max, g.hist);
+  return g.n_raw;
 end
 $$;
 

@@ -2,11 +2,10 @@
 -- requires: telemetry/ingest.sql, telemetry/histogram.sql, tokens/ingest_tokens.sql
 
 -- Folds pre-aggregated histograms (an OTLP histogram point re-bucketed into the
--- rollups' log scale by lib/otlp/buckets.ts) into every rollup tier, the way
--- store_metrics folds single values: n, sum, min, max added, histograms merged.
--- One row per point; p_hist holds each point's trimmed cumulative histogram as an
--- int[] literal ('{lo,c_lo,...}'). No raw rows: a histogram point is not a sample.
--- Rollup rows are upserted in store_metrics' key order (no deadlocks between them).
+-- rollups' log scale by lib/otlp/buckets.ts) into every rollup tier through
+-- fold_rollups, as store_metrics folds single values. One row per point; p_hist
+-- holds each point's trimmed cumulative histogram as an int[] literal
+-- ('{lo,c_lo,...}'). No raw rows: a histogram point is not a sample.
 create or replace function app_private.store_metric_aggregates(
   p_ws_ids uuid[], p_mig_ids uuid[], p_metrics text[],
   p_ws int[], p_mig int[], p_metric int[], p_new boolean[], p_time double precision[],
@@ -16,7 +15,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_count bigint;
+  g record;
 begin
   with s as materialized (
     select p_ws_ids[u.w] as ws, p_mig_ids[u.m] as mig, p_metrics[u.k] as metric,
@@ -24,38 +23,23 @@ begin
            u.n, u.su, u.mn, u.mx, u.h::int[] as hist
     from unnest(p_ws, p_mig, p_metric, p_new, p_time, p_n, p_sum, p_min, p_max, p_hist) as u(w, m, k, nw, t, n, su, mn, mx, h)
     where u.n > 0
-  ), g as materialized (
-    select x.ws, x.ws = '00000000-0000-0000-0000-000000000000'::uuid as all_ws, s.mig, s.metric, s.variant, r.res,
+  ), agg as (
+    select x.ws, s.mig, s.metric, s.variant, r.res,
            date_bin(r.width, s.time, timestamptz '2000-01-01 00:00:00+00') as bucket,
-           sum(s.n)::bigint as n, sum(s.su) as sum, min(s.mn) as min, max(s.mx) as max, app_private.hist_sum(s.hist) as hist
+           sum(s.n)::bigint as n, sum(s.su) as sum, min(s.mn) as min, max(s.mx) as max, app_private.hist_sum(s.hist)::text as hist
     from s
     cross join (values (60, interval '1 minute'), (600, interval '10 minutes'), (3600, interval '1 hour')) as r(res, width)
     cross join lateral (values (s.ws), ('00000000-0000-0000-0000-000000000000'::uuid)) as x(ws)
-    group by 1, 2, 3, 4, 5, 6, 7
-  ), minute as (
-    insert into public.metric_rollups as t (workspace_id, migration_id, metric, variant, bucket, n, sum, min, max, hist)
-    select ws, mig, metric, variant, bucket, n, sum, min, max, hist from g
-    where not all_ws and res = 60
-    order by ws, mig, metric, variant, bucket
-    on conflict (workspace_id, migration_id, metric, variant, bucket) do update
-      set n = t.n + excluded.n, sum = t.sum + excluded.sum,
-          min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_merge(t.hist, excluded.hist)
-    returning 1
-  ), coarse as (
-    insert into public.metric_rollups_coarse as t (migration_id, workspace_id, resolution, metric, variant, bucket, n, sum, min, max, hist)
-    select mig, ws, res, metric, variant, bucket, n, sum, min, max, hist from g
-    where all_ws or res <> 60
-    order by all_ws, mig, ws, res, metric, variant, bucket
-    on conflict (migration_id, workspace_id, resolution, metric, variant, bucket) do update
-      set n = t.n + excluded.n, sum = t.sum + excluded.sum,
-          min = least(t.min, excluded.min), max = greatest(t.max, excluded.max),
-          hist = app_private.hist_merge(t.hist, excluded.hist)
-    returning 1
+    group by 1, 2, 3, 4, 5, 6
   )
-  select coalesce((select sum(n) from s), 0) + 0 * (select count(*) from minute) + 0 * (select count(*) from coarse)
-    into v_count;
-  return v_count;
+  select (select coalesce(sum(n), 0) from s) as n_points,
+         array_agg(ws) as ws, array_agg(mig) as mig, array_agg(metric) as metric, array_agg(variant) as variant,
+         array_agg(res) as res, array_agg(bucket) as bucket, array_agg(n) as n, array_agg(sum) as sum,
+         array_agg(min) as min, array_agg(max) as max, array_agg(hist) as hist
+    into g
+    from agg;
+  perform app_private.fold_rollups(g.ws, g.mig, g.metric, g.variant, g.res, g.bucket, g.n, g.sum, g.min, g.max, g.hist);
+  return g.n_points;
 end
 $$;
 
